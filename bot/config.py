@@ -1,0 +1,113 @@
+"""Settings from the environment (prefix ``SAMORDNA_``) and an optional ``.env`` file.
+
+One object so that every part of the program reads the same, validated values; a bad value
+stops the program with one line naming the setting (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en")
+
+
+class Mode(StrEnum):
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SAMORDNA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_base_file_url: str | None = None
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    timezone: str = "Europe/Stockholm"
+    default_locale: str = "sv"
+    mode: Mode = Mode.POLLING
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    key_file: Path | None = None
+    concurrent_updates: int = Field(default=32, ge=1, le=512)
+    dispatch_interval: float = Field(default=2.0, gt=0, le=60)
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> Settings:
+        if self.mode is Mode.WEBHOOK and not self.webhook_url:
+            raise ValueError("SAMORDNA_WEBHOOK_URL is required when SAMORDNA_MODE=webhook")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'samordna.db').as_posix()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "secret.key"
+
+    @property
+    def resolved_file_url(self) -> str:
+        if self.api_base_file_url:
+            return self.api_base_file_url
+        base = self.api_base_url.rstrip("/")
+        root, _, last = base.rpartition("/")
+        return f"{root}/file/{last}"
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_token.get_secret_value() if self.telegram_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        name = f"SAMORDNA_{field.upper()}" if field else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

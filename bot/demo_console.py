@@ -1,0 +1,136 @@
+"""A terminal stand-in for the Telegram app: chat with the bot through the Bot API double.
+
+Only the double is imported, so the console works with any bot pointed at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from bot.bot_api_double import BotApiDouble, SentMessage, UserHandle
+
+DEFAULT_HEADER = "Type a message, or the number of a button. /quit to leave."
+_QUIET = 0.15  # after the first reply, wait this long for follow-up messages
+
+
+async def _read_stdin() -> str | None:
+    try:
+        return await asyncio.to_thread(input, "> ")
+    except EOFError:
+        return None
+
+
+def render(message: SentMessage, *, edited: bool) -> list[str]:
+    """The lines one bot message occupies on screen."""
+    lines: list[str] = []
+    if message.kind != "text":
+        size = len(message.document or message.photo or b"")
+        lines.append(f"📎 {message.filename or message.kind} ({size} bytes)")
+    if message.text:
+        lines.extend(message.text.splitlines() or [""])
+    if edited and lines:
+        lines[0] = f"(edited) {lines[0]}"
+    number = 0
+    for row in message.buttons:
+        cells = []
+        for button in row:
+            number += 1
+            suffix = " ↗" if button.url and not button.callback_data else ""
+            cells.append(f"[{number}] {button.text}{suffix}")
+        lines.append("  ".join(cells))
+    if message.keyboard:
+        lines.append("⌨ " + " | ".join(text for row in message.keyboard for text in row))
+    return lines
+
+
+class _Screen:
+    """Remembers what was shown, so later events of a message print as edits."""
+
+    def __init__(self, user: UserHandle, write: Callable[[str], None]) -> None:
+        self.user = user
+        self.write = write
+        self.mark = 0
+        self.seen: set[int] = set()
+
+    def flush(self) -> None:
+        events = self.user.inbox_since(self.mark)
+        self.mark += len(events)
+        for message in events:
+            edited = message.message_id in self.seen
+            self.seen.add(message.message_id)
+            self.write("")
+            for line in render(message, edited=edited):
+                self.write(line)
+
+
+def _newest_with_buttons(user: UserHandle) -> SentMessage | None:
+    for message in reversed(user.messages):
+        if message.buttons:
+            return message
+    return None
+
+
+async def _settle(user: UserHandle, before: int, idle_wait: float) -> None:
+    """Wait for the first reply (up to idle_wait), then briefly for any follow-ups."""
+    if not await user.wait_for_activity(since=before, within=idle_wait):
+        return
+    while await user.wait_for_activity(since=user.mark(), within=_QUIET):
+        pass
+
+
+async def _answer(
+    double: BotApiDouble, user: UserHandle, query_id: str, wait: float
+) -> dict[str, object] | None:
+    """The toast for a pressed button, if the bot answers within ``wait``."""
+    with contextlib.suppress(AssertionError):
+        await double.wait_until(
+            lambda: user.callback_answer(query_id) is not None, timeout=wait, what="an answer"
+        )
+    return user.callback_answer(query_id)
+
+
+async def run_console(
+    double: BotApiDouble,
+    user: UserHandle,
+    *,
+    read_line: Callable[[], Awaitable[str | None]] | None = None,
+    write: Callable[[str], None] = print,
+    idle_wait: float = 1.5,
+    header: str = DEFAULT_HEADER,
+) -> None:
+    """Chat as ``user`` until /quit or end of input."""
+    read = read_line or _read_stdin
+    screen = _Screen(user, write)
+    write(header)
+    while True:
+        screen.flush()
+        line = await read()
+        if line is None or line.strip() == "/quit":
+            return
+        text = line.strip()
+        if not text:
+            continue
+        before = user.mark()
+        query_id = None
+        if text.isdigit():
+            target = _newest_with_buttons(user)
+            buttons = [b for row in target.buttons for b in row] if target else []
+            index = int(text) - 1
+            if target is None or not 0 <= index < len(buttons):
+                write(f"(no button {text})")
+                continue
+            button = buttons[index]
+            if button.callback_data is None:
+                write(f"↗ {button.url}")
+                continue
+            query_id = user.press_data(button.callback_data, target.message_id)
+        else:
+            user.send(text)
+        await _settle(user, before, idle_wait)
+        if query_id is not None:
+            answer = await _answer(double, user, query_id, idle_wait)
+            screen.flush()
+            if answer and answer.get("text"):
+                write(f"💬 {answer['text']}")

@@ -1,0 +1,141 @@
+"""Meetings of every type (GFI, SIP, follow-up, staff-only, closing) and how they are booked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, EncryptedJSON, EncryptedText
+
+
+class MeetingType(StrEnum):
+    GFI = "gfi"
+    SIP = "sip"
+    SIP_FOLLOWUP = "sip_followup"
+    STAFF_ONLY = "staff_only"
+    CLOSING = "closing"
+
+
+class MeetingStatus(StrEnum):
+    REQUESTED = "requested"  # waiting for every target unit to assign someone
+    SCHEDULING = "scheduling"  # everyone assigned; slots being proposed and accepted
+    INVITED = "invited"  # staff agreed on a slot; the individual is asked
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    HELD = "held"
+    NO_SHOW = "no_show"
+
+
+class UnitRequestStatus(StrEnum):
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    RETURNED = "returned"
+
+
+class Meeting(Base):
+    """One meeting from request to outcome. ``ics_uid`` stays; ``ics_sequence`` counts changes."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[MeetingType] = mapped_column(String(16))
+    status: Mapped[MeetingStatus] = mapped_column(String(16), index=True)
+    individual_id: Mapped[int | None] = mapped_column(
+        ForeignKey("individuals.id", ondelete="CASCADE"), index=True
+    )
+    requester_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    requester_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    time_windows: Mapped[list[str]] = mapped_column(JSON)
+    starts_at: Mapped[datetime | None] = mapped_column(index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    place_kind: Mapped[str | None] = mapped_column(String(16))
+    place_text: Mapped[str | None] = mapped_column(String(200))
+    ics_uid: Mapped[str] = mapped_column(String(80), unique=True)
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    individual_answer: Mapped[str | None] = mapped_column(String(16))
+    outcome_next_steps: Mapped[list[str] | None] = mapped_column(JSON)
+    outcome_recorded_at: Mapped[datetime | None]
+    outcome_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    referred_to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    previous_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    units: Mapped[list[MeetingUnit]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+    slots: Mapped[list[MeetingSlot]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+
+
+class MeetingUnit(Base):
+    """A target unit of a request: its place in that unit's distribution queue."""
+
+    __tablename__ = "meeting_units"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[UnitRequestStatus] = mapped_column(String(12), index=True)
+    assigned_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    assigned_at: Mapped[datetime | None]
+    returned_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    queued_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="units")
+
+
+class MeetingSlot(Base):
+    """A proposed time; ``responses`` maps staff id to "yes" or "no"."""
+
+    __tablename__ = "meeting_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    place_kind: Mapped[str] = mapped_column(String(16))
+    place_text: Mapped[str | None] = mapped_column(String(200))
+    responses: Mapped[dict[str, Any]] = mapped_column(JSON)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="slots")
+
+
+class Preparation(Base):
+    """The individual's förmöte answers for one meeting, as codes; free text stays encrypted."""
+
+    __tablename__ = "preparations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    individual_id: Mapped[int] = mapped_column(
+        ForeignKey("individuals.id", ondelete="CASCADE"), index=True
+    )
+    flow_version: Mapped[int]
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    shared_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

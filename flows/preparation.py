@@ -1,0 +1,148 @@
+"""Förmöte: the individual's own preparation before a meeting, as buttons on a phone.
+
+Answers are codes so the coordinator can read the summary in their own language.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from flows.model import AnswerKind, Answers, Flow, Option, Step
+from flows.registry import register
+
+NAME = "preparation"
+
+MEETING_CIRCLE = N_(
+    "This is how the meeting usually goes:\n"
+    "1. Everyone says who they are.\n"
+    "2. You tell how things are for you, first.\n"
+    "3. Each unit tells what it sees and can offer.\n"
+    "4. Together you agree on goals.\n"
+    "5. You agree who does what, and when.\n"
+    "6. You agree what happens if something stops working.\n"
+    "7. You agree when to check how it went.\n\n"
+    "Now a few questions, so the meeting is about what matters to you. "
+    "You answer with buttons. You can go back, pause or stop at any time."
+)
+
+TOPICS = (
+    Option("housing", N_("Housing")),
+    Option("money", N_("Money")),
+    Option("work", N_("Work or daily activity")),
+    Option("substances", N_("Alcohol or drugs")),
+    Option("mental_health", N_("Mental health")),
+    Option("physical_health", N_("Physical health")),
+    Option("family", N_("Family and people close to me")),
+    Option("legal", N_("Legal matters")),
+    Option("other", N_("Something else")),
+)
+
+GOALS = (
+    Option("plan", N_("A clear plan: who does what, and when")),
+    Option("know_people", N_("To meet the people who can help me")),
+    Option("specific_help", N_("Help with one specific thing")),
+    Option("unsure", N_("I'm not sure yet")),
+)
+
+PEOPLE = (
+    Option("close_person", N_("Someone close to me")),
+    Option("support_person", N_("A support person")),
+    Option("unsure", N_("I'm not sure, help me decide")),
+)
+
+NEEDS = (
+    Option("interpreter", N_("An interpreter")),
+    Option("place_unit", N_("Meet at the unit")),
+    Option("place_home", N_("Meet at home")),
+    Option("video", N_("Video meeting")),
+    Option("phone", N_("Phone meeting")),
+    Option("morning", N_("Morning is best")),
+    Option("afternoon", N_("Afternoon is best")),
+    Option("breaks", N_("Breaks during the meeting")),
+    Option("bring_someone", N_("Bring someone with me")),
+    Option("nothing", N_("Nothing special")),
+)
+
+CONTACT = (
+    Option("telegram", N_("Here in the chat")),
+    Option("phone_call", N_("A phone call")),
+    Option("sms", N_("A text message (SMS)")),
+    Option("letter", N_("A letter")),
+)
+
+
+def _after_needs(answers: Answers) -> str:
+    return "language" if "interpreter" in (answers.get("needs") or []) else "contact"
+
+
+PREPARATION = register(
+    Flow(
+        name=NAME,
+        version=1,
+        title=N_("Preparing for your meeting"),
+        steps=(
+            Step("circle", MEETING_CIRCLE, AnswerKind.INFO, title=N_("How the meeting goes")),
+            Step(
+                "topics",
+                N_("What is most important for you to talk about? Choose one or more."),
+                AnswerKind.MULTI,
+                title=N_("Important to talk about"),
+                options=TOPICS,
+                columns=2,
+            ),
+            Step(
+                "goal",
+                N_("What do you want to get out of the meeting?"),
+                AnswerKind.CHOICE,
+                title=N_("What I want from the meeting"),
+                options=GOALS,
+            ),
+            Step(
+                "people",
+                N_("Who do you want at the meeting? Choose one or more."),
+                AnswerKind.MULTI,
+                title=N_("Who I want there"),
+                options=PEOPLE,
+                context_options="unit_options",
+            ),
+            Step(
+                "needs",
+                N_("What do you need to be able to take part? Choose one or more."),
+                AnswerKind.MULTI,
+                title=N_("What I need to take part"),
+                options=NEEDS,
+                columns=2,
+                next=_after_needs,
+            ),
+            Step(
+                "language",
+                N_("Which language should the interpreter speak?"),
+                AnswerKind.TEXT,
+                title=N_("Interpreter language"),
+                max_length=40,
+                skippable=True,
+            ),
+            Step(
+                "contact",
+                N_("How do you want us to contact you about the meeting?"),
+                AnswerKind.CHOICE,
+                title=N_("How to contact me"),
+                options=CONTACT,
+            ),
+            Step(
+                "note",
+                N_(
+                    "Is there anything else you want the others to know before the meeting? "
+                    "Please do not write names, personal identity numbers or diagnoses."
+                ),
+                AnswerKind.TEXT,
+                title=N_("Something else"),
+                max_length=300,
+                skippable=True,
+            ),
+        ),
+        done_text=N_("Thank you. Your answers are saved."),
+        review=True,
+        review_intro=N_("Here are your answers. You can change any of them before you send."),
+        finish_label=N_("Save my answers"),
+    )
+)

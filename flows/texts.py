@@ -1,0 +1,36 @@
+"""Fixed texts the engine adds around every flow; translated like everything else."""
+
+from bot.i18n import N_
+
+NOT_WATCHED = N_(
+    "This chat is not watched all the time. In an emergency, call 112. For health advice, "
+    "call 1177. If you are thinking about suicide, call Självmordslinjen on 90101."
+)
+STEP_OF = N_("Step {n} of {total}")
+BACK = N_("◀ Back")
+SKIP = N_("Skip")
+PAUSE = N_("⏸ Pause")
+CANCEL = N_("✖ Cancel")
+DONE = N_("Done ✔")
+CONTINUE = N_("Continue ▶")
+CHANGE = N_("Change: {title}")
+SKIPPED = N_("(skipped)")
+MAX_CHARS = N_("Write a short answer, at most {n} characters. Writing is optional.")
+TOO_LONG = N_("That is a bit long: {used} characters, at most {n}. Please shorten it.")
+USE_BUTTONS = N_("Please answer with the buttons under the question.")
+PICK_ONE = N_("Pick at least one, then press Done.")
+PICK_DATE = N_("Pick a day.")
+PICK_TIME = N_("Pick a time on {day}.")
+OTHER_DAY = N_("◀ Another day")
+BAD_DATETIME = N_(
+    "Please pick the day and time with the buttons, or write it like 2026-03-05 14:30."
+)
+PAUSED = N_("Paused. Your answers are saved. Send /resume when you want to go on.")
+CANCEL_CONFIRM = N_("Do you want to stop? The answers you gave here will be deleted.")
+CANCEL_YES = N_("Yes, stop")
+CANCEL_NO = N_("No, go on")
+CANCELLED = N_("Stopped. Nothing from this was kept.")
+STALE = N_("That button belongs to an earlier question. Here is where you are now.")
+ENDED = N_("That conversation has already ended.")
+NOT_YOURS = N_("That button is not for you.")
+RESUMED = N_("Welcome back. Here is where you left off.")

@@ -1,0 +1,144 @@
+"""What every handler shares: one transaction per update, duplicate updates ignored, rendering.
+
+A handler is a plain ``async def(turn, update) -> Outcome``; :func:`transactional` wraps it
+into a python-telegram-bot callback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import profiles
+from bot.i18n import pick_locale
+from bot.models import ProcessedUpdate
+from bot.runtime import Services, Turn
+from flows.screens import Outcome, Screen
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY = "services"
+ATTEMPTS = 3
+
+
+TurnHandler = Callable[[Turn, Update], Awaitable[Outcome | None]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    services: Services = context.application.bot_data[SERVICES_KEY]
+    return services
+
+
+def transactional(handler: TurnHandler) -> Callback:
+    """Run ``handler`` in one transaction, then send what it returned.
+
+    The update id is stored in the same transaction, so a redelivered update has no effect.
+    A concurrent change to the same flow state (another process, a double tap) is retried.
+    """
+
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        services = services_of(context)
+        outcome: Outcome | None = None
+        for attempt in range(ATTEMPTS):
+            try:
+                async with services.db.transaction() as session:
+                    if await session.get(ProcessedUpdate, update.update_id) is not None:
+                        await _acknowledge(update)
+                        return
+                    session.add(
+                        ProcessedUpdate(
+                            update_id=update.update_id, processed_at=services.clock.now()
+                        )
+                    )
+                    stored = await profiles.language_of(session, user.id)
+                    locale = stored or pick_locale(
+                        user.language_code, services.settings.default_locale
+                    )
+                    turn = Turn(
+                        session,
+                        services,
+                        services.tr(locale),
+                        user.id,
+                        stored is not None,
+                        user.language_code,
+                    )
+                    outcome = await handler(turn, update)
+                break
+            except StaleDataError:
+                log.info("update %s raced another change; retrying", update.update_id)
+                if attempt == ATTEMPTS - 1:
+                    raise
+            except IntegrityError:
+                if await _was_processed(services, update.update_id):
+                    await _acknowledge(update)
+                    return
+                raise
+        if outcome is not None:
+            await deliver(update, outcome)
+
+    return callback
+
+
+async def _was_processed(services: Services, update_id: int) -> bool:
+    async with services.db.transaction() as session:
+        return await session.get(ProcessedUpdate, update_id) is not None
+
+
+async def _acknowledge(update: Update) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+            for row in screen.buttons
+        ]
+    )
+
+
+async def deliver(update: Update, outcome: Outcome) -> None:
+    """Show the outcome; for a button press, the reply is rendered before the press is answered."""
+    query = update.callback_query
+    screens = list(outcome.screens)
+    if query is not None and outcome.replace and screens and isinstance(query.message, Message):
+        first = screens.pop(0)
+        try:
+            await query.message.edit_text(first.text, reply_markup=keyboard(first))
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                raise
+    chat = update.effective_chat
+    for screen in screens:
+        if chat is not None:
+            await send_screen(update, chat.id, screen)
+    if query is not None:
+        await query.answer(outcome.toast or None)
+
+
+async def send_screen(update: Update, chat_id: int, screen: Screen) -> None:
+    bot = update.get_bot()
+    if screen.attachment is not None:
+        filename, content, is_photo = screen.attachment
+        if is_photo:
+            await bot.send_photo(chat_id, content, caption=screen.text or None, filename=filename)
+        else:
+            await bot.send_document(
+                chat_id, content, caption=screen.text or None, filename=filename
+            )
+        return
+    await bot.send_message(chat_id, screen.text, reply_markup=keyboard(screen))

@@ -1,0 +1,113 @@
+"""Commands everyone has, typed answers, and the router for every button press."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import actions, audit, buttons, onboarding
+from bot.i18n import pick_locale
+from bot.runtime import Turn
+from flows import preparation
+from flows.engine import ForeignButton
+from flows.screens import Outcome, Screen
+from handlers.common import services_of, transactional
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def start(turn: Turn, update: Update) -> Outcome:
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    payload = text.partition(" ")[2].strip()
+    return await onboarding.start(turn, payload)
+
+
+async def help_command(turn: Turn, update: Update) -> Outcome:
+    return await onboarding.help_text(turn)
+
+
+async def language(turn: Turn, update: Update) -> Outcome:
+    return onboarding.language_menu(turn)
+
+
+async def resume(turn: Turn, update: Update) -> Outcome:
+    outcome = await turn.services.engine.resume(turn.session, turn.telegram_id, turn.tr)
+    return outcome or Outcome([Screen(turn.tr.gettext(onboarding.NOTHING_TO_RESUME))])
+
+
+async def prepare(turn: Turn, update: Update) -> Outcome:
+    return await turn.services.engine.start(
+        turn.session, turn.telegram_id, preparation.NAME, turn.tr
+    )
+
+
+async def text(turn: Turn, update: Update) -> Outcome:
+    message = update.effective_message
+    typed = message.text if message and message.text else ""
+    outcome = await turn.services.engine.on_text(turn.session, turn.telegram_id, typed, turn.tr)
+    return outcome or Outcome([Screen(turn.tr.gettext(onboarding.UNKNOWN_TEXT))], replace=False)
+
+
+async def button(turn: Turn, update: Update) -> Outcome:
+    query = update.callback_query
+    data = query.data if query and query.data else ""
+    if data.startswith(onboarding.LANGUAGE_PREFIX):
+        return await onboarding.choose_language(turn, data)
+    if data.startswith("f:"):
+        try:
+            return await turn.services.engine.on_button(
+                turn.session, turn.telegram_id, data, turn.tr
+            )
+        except ForeignButton as foreign:
+            audit.record(
+                turn.session,
+                turn.clock,
+                "button_refused",
+                actor="telegram-account",
+                flow_state=foreign.state_id,
+            )
+            return Outcome(toast=turn.tr.gettext(actions.REFUSALS[buttons.Refusal.FOREIGN]))
+    return await actions.dispatch(turn, data)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer once, store nothing, and stop every other handler from seeing the update."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is not None and (message.text or message.caption):
+        services = services_of(context)
+        locale = pick_locale(user.language_code if user else None, services.settings.default_locale)
+        await message.reply_text(services.tr(locale).gettext(onboarding.GROUPS_ONLY_PRIVATE))
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
+    app.add_handler(MessageHandler(groups, group_message), group=-1)
+    app.add_handler(CommandHandler("start", transactional(start), filters=PRIVATE))
+    app.add_handler(CommandHandler("help", transactional(help_command), filters=PRIVATE))
+    app.add_handler(CommandHandler("language", transactional(language), filters=PRIVATE))
+    app.add_handler(CommandHandler("resume", transactional(resume), filters=PRIVATE))
+    app.add_handler(CommandHandler("prepare", transactional(prepare), filters=PRIVATE))
+    app.add_handler(CallbackQueryHandler(transactional(button)))
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Last in the group, so they only see what no command handler took."""
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, transactional(text)))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, transactional(unknown)))
+
+
+async def unknown(turn: Turn, update: Update) -> Outcome:
+    return Outcome([Screen(turn.tr.gettext(onboarding.UNKNOWN_TEXT))], replace=False)
