@@ -1,0 +1,153 @@
+"""Rows for tests, made directly: staff, units, individuals with consent, meetings."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.models import (
+    ChatUser,
+    Consent,
+    Individual,
+    Organisation,
+    Role,
+    Staff,
+    StaffMembership,
+    Unit,
+)
+from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, UnitRequestStatus
+
+
+async def unit(
+    session: AsyncSession,
+    clock: Clock,
+    name: str = "Socialtjänst Innerstaden, vuxen/missbruk",
+    organisation: Organisation = Organisation.MUNICIPALITY,
+    phone: str = "040-34 10 00",
+) -> Unit:
+    row = Unit(
+        name=name,
+        organisation=organisation,
+        phone=phone,
+        address="Storgatan 1",
+        send_requests_at_once=True,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def staff(
+    session: AsyncSession,
+    clock: Clock,
+    telegram_id: int,
+    units: dict[Unit, Role],
+    name: str = "Sara Socialsekreterare",
+    language: str = "sv",
+    phone: str = "040-11 22 33",
+) -> Staff:
+    row = Staff(telegram_id=telegram_id, name=name, phone=phone, created_at=clock.now())
+    session.add(row)
+    await session.flush()
+    for member_of, role in units.items():
+        session.add(StaffMembership(staff_id=row.id, unit_id=member_of.id, role=role))
+    session.add(
+        ChatUser(
+            telegram_id=telegram_id,
+            language=language,
+            created_at=clock.now(),
+            last_seen_at=clock.now(),
+        )
+    )
+    await session.flush()
+    return row
+
+
+async def individual(
+    session: AsyncSession,
+    clock: Clock,
+    telegram_id: int,
+    units: list[Unit],
+    responsible: Staff | None = None,
+    *,
+    reminders: bool = True,
+    sharing: bool = True,
+    survey: bool = True,
+    months: int = 6,
+    language: str = "sv",
+) -> Individual:
+    now = clock.now()
+    row = Individual(
+        telegram_id=telegram_id,
+        case_ref=f"K-{secrets.token_hex(2).upper()}",
+        responsible_staff_id=responsible.id if responsible else None,
+        created_at=now,
+    )
+    session.add(row)
+    session.add(
+        ChatUser(telegram_id=telegram_id, language=language, created_at=now, last_seen_at=now)
+    )
+    await session.flush()
+    consent = Consent(
+        individual_id=row.id,
+        text_version=1,
+        text_hash="0" * 64,
+        reminders=reminders,
+        sharing=sharing,
+        survey=survey,
+        given_at=now,
+        valid_until=now + timedelta(days=30 * months),
+    )
+    consent.units = list(units)
+    session.add(consent)
+    await session.flush()
+    return row
+
+
+async def meeting(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    individual: Individual | None,
+    requester: Staff,
+    units: dict[Unit, Staff | None],
+    starts_at: datetime | None = None,
+    type: MeetingType = MeetingType.GFI,
+    status: MeetingStatus = MeetingStatus.CONFIRMED,
+) -> Meeting:
+    now = clock.now()
+    row = Meeting(
+        type=type,
+        status=status,
+        individual_id=individual.id if individual else None,
+        requester_staff_id=requester.id,
+        categories=["housing"],
+        time_windows=[],
+        starts_at=starts_at or now + timedelta(days=7),
+        duration_minutes=60,
+        place_kind="unit",
+        place_text="Storgatan 1",
+        ics_uid=f"{secrets.token_hex(8)}@samordna",
+        ics_sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    for target, assigned in units.items():
+        session.add(
+            MeetingUnit(
+                meeting_id=row.id,
+                unit_id=target.id,
+                status=UnitRequestStatus.ASSIGNED if assigned else UnitRequestStatus.WAITING,
+                assigned_staff_id=assigned.id if assigned else None,
+                assigned_at=now if assigned else None,
+                queued_at=now,
+            )
+        )
+    await session.flush()
+    return row
