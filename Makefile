@@ -28,7 +28,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy bot flows handlers tests bench
+	$(BIN)/mypy bot flows handlers tests $(wildcard bench)
 
 pytest: setup
 	$(BIN)/pytest
