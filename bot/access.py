@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import audit
+from bot.i18n import N_
 from bot.models import Consent, Individual, Role, Staff, StaffMembership
+from bot.runtime import Turn
+from flows.screens import Outcome, Screen
+
+STAFF_ONLY = N_("That is only for staff at a unit.")
+ADMIN_ONLY = N_("That is only for admins.")
+NOT_YOUR_CASE = N_("You do not have access to that case.")
+UNKNOWN_ACTOR = "telegram-account"
 
 
 class AccessDenied(Exception):
@@ -67,8 +76,18 @@ async def active_consent(
 
 
 async def case_unit_ids(session: AsyncSession, individual_id: int, now: datetime) -> set[int]:
-    consent = await active_consent(session, individual_id, now)
-    return {unit.id for unit in consent.units} if consent else set()
+    """Every unit some active consent covers; a second invitation may add units."""
+    consents = await session.scalars(
+        select(Consent)
+        .where(
+            Consent.individual_id == individual_id,
+            Consent.withdrawn_at.is_(None),
+            Consent.expired_at.is_(None),
+            Consent.valid_until > now,
+        )
+        .options(selectinload(Consent.units))
+    )
+    return {unit.id for consent in consents for unit in consent.units}
 
 
 async def can_open_case(
@@ -86,3 +105,55 @@ async def require_case(
 ) -> None:
     if not await can_open_case(session, staff, individual, now):
         raise AccessDenied(f"staff {staff.id} may not open case {individual.case_ref}")
+
+
+async def actor_for(session: AsyncSession, telegram_id: int) -> str:
+    """How an audit entry names the person: a staff id or a case reference, never a Telegram id."""
+    staff = await staff_by_telegram(session, telegram_id)
+    if staff is not None:
+        return f"staff:{staff.id}"
+    individual = await individual_by_telegram(session, telegram_id)
+    if individual is not None:
+        return individual.case_ref
+    return UNKNOWN_ACTOR
+
+
+async def case_ref_in(session: AsyncSession, payload: dict[str, object]) -> str | None:
+    """The case a button's payload names, through ``case_ref`` or ``individual_id``."""
+    ref = payload.get("case_ref")
+    if isinstance(ref, str):
+        return ref[:16]
+    individual_id = payload.get("individual_id")
+    if isinstance(individual_id, int) and not isinstance(individual_id, bool):
+        individual = await session.get(Individual, individual_id)
+        return individual.case_ref if individual is not None else None
+    return None
+
+
+async def require_staff(
+    session: AsyncSession, telegram_id: int, role: Role = Role.STAFF, unit_id: int | None = None
+) -> Staff:
+    """The active staff member behind this account holding ``role``; raises AccessDenied."""
+    staff = await staff_by_telegram(session, telegram_id)
+    if staff is None:
+        raise AccessDenied("not staff")
+    if not has_role(await roles_of(session, staff.id), role, unit_id):
+        raise AccessDenied(f"staff {staff.id} lacks {role.value}")
+    return staff
+
+
+async def refuse(
+    turn: Turn,
+    what: str,
+    message: str = STAFF_ONLY,
+    *,
+    case_ref: str | None = None,
+    toast: bool = False,
+) -> Outcome:
+    """Say no in one line and write the audit entry every refusal needs."""
+    actor = await actor_for(turn.session, turn.telegram_id)
+    audit.record(turn.session, turn.clock, "refused", actor=actor, case_ref=case_ref, what=what)
+    text = turn.tr.gettext(message)
+    if toast:
+        return Outcome(toast=text, replace=False)
+    return Outcome([Screen(text)], replace=False)

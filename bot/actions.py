@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import audit, buttons
+from bot import access, audit, buttons
 from bot.i18n import N_
 from bot.runtime import Turn
 from flows.screens import Outcome
@@ -40,7 +40,14 @@ async def dispatch(turn: Turn, data: str) -> Outcome:
         pressed = await buttons.redeem(turn.session, turn.clock, turn.telegram_id, data)
     except buttons.ButtonRefused as refused:
         if refused.reason is buttons.Refusal.FOREIGN:
-            audit.record(turn.session, turn.clock, "button_refused", actor="telegram-account")
+            payload = dict(refused.token.payload) if refused.token is not None else {}
+            audit.record(
+                turn.session,
+                turn.clock,
+                "button_refused",
+                actor=await access.actor_for(turn.session, turn.telegram_id),
+                case_ref=await access.case_ref_in(turn.session, payload),
+            )
         return Outcome(toast=turn.tr.gettext(REFUSALS[refused.reason]), replace=False)
     handler = _ACTIONS.get(pressed.action)
     if handler is None:

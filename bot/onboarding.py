@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot import profiles
-from bot.i18n import LANGUAGE_NAMES, N_, pick_locale
+from sqlalchemy import select
+
+from bot import access, profiles
+from bot.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale
+from bot.models import StaffMembership, Unit
 from bot.runtime import Turn
 from flows import texts as flow_texts
 from flows.screens import Button, Outcome, Screen
@@ -18,6 +21,11 @@ WELCOME = N_(
     "Hi! I am Samordna. I help with meetings between you, social services and health care: "
     "finding a time, reminders, and getting ready for a meeting.\n\n"
     "If someone at a unit gave you a link, open it to get started. /help shows what I can do."
+)
+WELCOME_STAFF = N_("Hi! You work at {units}. /help shows what you can do.")
+WELCOME_INDIVIDUAL = N_(
+    "Hi again! /consent shows your consent, /mydata what I store about you, and /help the "
+    "phone numbers of your units."
 )
 HELP = N_(
     "What I can do:\n"
@@ -72,7 +80,23 @@ async def start(turn: Turn, payload: str) -> Outcome:
     if not turn.language_known:
         await profiles.remember(turn.session, turn.clock, turn.telegram_id, turn.tr.locale)
         return language_menu(turn, welcome=True)
-    return Outcome([Screen(turn.tr.gettext(WELCOME))], replace=False)
+    return Outcome([Screen(await welcome(turn, turn.tr))], replace=False)
+
+
+async def welcome(turn: Turn, tr: Translator) -> str:
+    """Staff and individuals are greeted with what they can do; anyone else with what I am."""
+    member = await access.staff_by_telegram(turn.session, turn.telegram_id)
+    if member is not None:
+        names = await turn.session.scalars(
+            select(Unit.name)
+            .join(StaffMembership, StaffMembership.unit_id == Unit.id)
+            .where(StaffMembership.staff_id == member.id)
+            .order_by(Unit.name)
+        )
+        return tr.gettext(WELCOME_STAFF).format(units=", ".join(names))
+    if await access.individual_by_telegram(turn.session, turn.telegram_id) is not None:
+        return tr.gettext(WELCOME_INDIVIDUAL)
+    return tr.gettext(WELCOME)
 
 
 async def choose_language(turn: Turn, data: str) -> Outcome:
@@ -83,7 +107,7 @@ async def choose_language(turn: Turn, data: str) -> Outcome:
     tr = turn.services.tr(code)
     text = tr.gettext(LANGUAGE_SET)
     if flag == "w":
-        text = f"{text}\n\n{tr.gettext(WELCOME)}"
+        text = f"{text}\n\n{await welcome(turn, tr)}"
     return Outcome([Screen(text)])
 
 

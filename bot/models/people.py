@@ -88,7 +88,7 @@ class StaffInvite(Base):
 
 
 class CodeAttempt(Base):
-    """Wrong join codes per account, to refuse guessing; erased after an hour by retention."""
+    """Wrong join codes per account, to refuse guessing; erased once they can no longer count."""
 
     __tablename__ = "code_attempts"
 
@@ -165,6 +165,9 @@ class Consent(Base):
     valid_until: Mapped[datetime] = mapped_column(index=True)
     withdrawn_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
+    # The period as chosen (3, 6 or 12 months) and the language the hashed text was shown in.
+    period_months: Mapped[int | None]
+    text_locale: Mapped[str | None] = mapped_column(String(8))
 
     individual: Mapped[Individual] = relationship(back_populates="consents")
     units: Mapped[list[Unit]] = relationship(secondary=consent_units)
