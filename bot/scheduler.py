@@ -1,5 +1,9 @@
 """APScheduler (through python-telegram-bot's JobQueue) only wakes things up: what is due lives
-in database rows, so a restart loses nothing and several processes can share the work."""
+in database rows, so a restart loses nothing and several processes can share the work.
+
+Every ``dispatch_interval`` seconds the outbox is drained (batch after batch while full ones
+come back); the registered jobs run at their own times.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,14 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import jobs
+from bot import jobs, timing
 from bot.dispatcher import Dispatcher
 from bot.runtime import Services
 
 log = logging.getLogger(__name__)
 
 DISPATCHER_KEY = "dispatcher"
+DRAIN_SECONDS = 30.0
 
 
 def schedule(app: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -22,6 +27,7 @@ def schedule(app: Application, services: Services) -> None:  # type: ignore[type
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    timing.install(services.settings)
     dispatcher = Dispatcher(services, app.bot)
     app.bot_data[DISPATCHER_KEY] = dispatcher
     once: dict[str, Any] = {"max_instances": 1, "coalesce": True}
@@ -48,7 +54,7 @@ def schedule(app: Application, services: Services) -> None:  # type: ignore[type
 async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
     dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
     try:
-        await dispatcher.tick()
+        await dispatcher.drain(DRAIN_SECONDS)
     except Exception:
         log.exception("outbox tick failed; the next tick tries again")
 

@@ -23,7 +23,11 @@ class OutboxStatus(StrEnum):
 class OutboxMessage(Base):
     """Content is a message id and parameters, rendered in the recipient's language at send time.
 
-    ``dedupe_key`` is unique, so the same nudge cannot be queued twice.
+    ``dedupe_key`` is unique, so the same nudge cannot be queued twice. A row with
+    ``staff_id`` goes to that staff member (``individual_id`` then names the case it is
+    about); a row with only ``individual_id`` goes to the individual. ``expires_at`` is the
+    moment after which the row is no use (a reminder after its meeting started): it is
+    cancelled instead of sent late.
     """
 
     __tablename__ = "outbox"
@@ -40,6 +44,7 @@ class OutboxMessage(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)
     due_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
     status: Mapped[OutboxStatus] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))

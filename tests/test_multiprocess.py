@@ -1,0 +1,188 @@
+"""Real OS processes sending one outbox: two at once never send a row twice, and one killed
+with SIGKILL in the middle of a batch loses nothing and repeats at most what was in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from bot.bot_api_double import BotApiDouble
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.models import OutboxMessage, OutboxStatus
+from bot.runtime import Services
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_CHAT = 300_000
+
+
+class Sender:
+    """``samordna outbox run`` in its own process, as an operator would start it."""
+
+    def __init__(self, settings: Settings, log: Path, **extra: str) -> None:
+        self.env = {
+            **os.environ,
+            "SAMORDNA_TELEGRAM_TOKEN": settings.token or "",
+            "SAMORDNA_API_BASE_URL": settings.api_base_url,
+            "SAMORDNA_API_BASE_FILE_URL": settings.resolved_file_url,
+            "SAMORDNA_DATABASE_URL": settings.resolved_database_url,
+            "SAMORDNA_DATA_DIR": str(settings.data_dir),
+            "SAMORDNA_KEY_FILE": str(settings.resolved_key_file),
+            "SAMORDNA_DISPATCH_INTERVAL": "0.1",
+            "SAMORDNA_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "outbox", "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@pytest.fixture
+def senders(
+    settings: Settings, tmp_path: Path, services: Services, double: BotApiDouble
+) -> Iterator[list[Sender]]:
+    started: list[Sender] = []
+    yield started
+    for sender in started:
+        sender.stop()
+
+
+async def due_rows(services: Services, count: int, chats: int) -> None:
+    now = SystemClock().now()
+    rows = [
+        {
+            "chat_id": FIRST_CHAT + number % chats,
+            "kind": "test",
+            "message": f"Row {number}",
+            "params": {},
+            "due_at": now - timedelta(minutes=1),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "dedupe_key": f"row:{number}",
+            "created_at": now,
+        }
+        for number in range(count)
+    ]
+    async with services.db.transaction() as session:
+        await session.execute(insert(OutboxMessage), rows)
+
+
+async def counts(services: Services) -> dict[str, int]:
+    async with services.db.transaction() as session:
+        found = await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {str(status): int(n) for status, n in found.all()}
+
+
+async def until(services: Services, predicate: object, within: float, logs: list[Path]) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        now = await counts(services)
+        if callable(predicate) and predicate(now):
+            return
+        if time.monotonic() > deadline:
+            output = "\n".join(log.read_text(errors="replace")[-3000:] for log in logs)
+            raise AssertionError(f"outbox is {now} after {within}s; logs:\n{output}")
+        await asyncio.sleep(0.2)
+
+
+def delivered(double: BotApiDouble) -> Counter[str]:
+    return Counter(
+        str(call.params["text"]) for call in double.calls_of("sendMessage") if call.status == 200
+    )
+
+
+@pytest.mark.postgres
+async def test_two_processes_send_two_thousand_rows_each_exactly_once(
+    database_url: str,
+    settings: Settings,
+    services: Services,
+    double: BotApiDouble,
+    senders: list[Sender],
+    tmp_path: Path,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("two writers at once is the PostgreSQL set-up")
+    await due_rows(services, 2000, chats=1000)
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    for log in logs:
+        sender = Sender(
+            settings,
+            log,
+            SAMORDNA_OUTBOX_RATE_LIMIT="2000",
+        )
+        senders.append(sender)
+        sender.start()
+    await until(services, lambda c: c.get("sent", 0) == 2000, within=120, logs=logs)
+    sent = delivered(double)
+    assert len(sent) == 2000
+    assert set(sent.values()) == {1}
+    async with services.db.transaction() as session:
+        workers = set(await session.scalars(select(OutboxMessage.claimed_by).distinct()))
+    assert len({worker.rsplit(":", 1)[0] for worker in workers if worker}) == 2
+
+
+async def test_a_sender_killed_mid_batch_loses_nothing(
+    settings: Settings,
+    services: Services,
+    double: BotApiDouble,
+    senders: list[Sender],
+    tmp_path: Path,
+) -> None:
+    await due_rows(services, 1000, chats=1000)
+    log = tmp_path / "sender.log"
+    sender = Sender(
+        settings,
+        log,
+        SAMORDNA_OUTBOX_RATE_LIMIT="200",
+        SAMORDNA_OUTBOX_LEASE_SECONDS="3",
+    )
+    senders.append(sender)
+    sender.start()
+    await double.wait_until(lambda: len(double.calls_of("sendMessage")) >= 250, timeout=60)
+    sender.kill()
+    at_kill = await counts(services)
+    in_flight = at_kill.get("claimed", 0)
+    assert 0 < at_kill.get("sent", 0) < 1000
+    assert in_flight > 0
+    sender.start()
+    await until(services, lambda c: c.get("sent", 0) == 1000, within=60, logs=[log])
+    sent = delivered(double)
+    assert len(sent) == 1000
+    duplicates = sum(n - 1 for n in sent.values())
+    assert duplicates <= in_flight
