@@ -31,6 +31,7 @@ class MeetingStatus(StrEnum):
 
 
 class UnitRequestStatus(StrEnum):
+    CONSENT_WAIT = "consent_wait"  # the individual is asked to add this unit to the consent
     WAITING = "waiting"
     ASSIGNED = "assigned"
     RETURNED = "returned"
@@ -57,10 +58,11 @@ class Meeting(Base):
     starts_at: Mapped[datetime | None] = mapped_column(index=True)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     place_kind: Mapped[str | None] = mapped_column(String(16))
-    place_text: Mapped[str | None] = mapped_column(String(200))
+    place_text: Mapped[str | None] = mapped_column(EncryptedText)
     ics_uid: Mapped[str] = mapped_column(String(80), unique=True)
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     individual_answer: Mapped[str | None] = mapped_column(String(16))
+    confirmed_at: Mapped[datetime | None]
     outcome_next_steps: Mapped[list[str] | None] = mapped_column(JSON)
     outcome_recorded_at: Mapped[datetime | None]
     outcome_by_staff_id: Mapped[int | None] = mapped_column(
@@ -116,7 +118,10 @@ class MeetingSlot(Base):
     starts_at: Mapped[datetime]
     duration_minutes: Mapped[int] = mapped_column(Integer)
     place_kind: Mapped[str] = mapped_column(String(16))
-    place_text: Mapped[str | None] = mapped_column(String(200))
+    place_text: Mapped[str | None] = mapped_column(EncryptedText)
+    proposed_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL")
+    )
     responses: Mapped[dict[str, Any]] = mapped_column(JSON)
     withdrawn: Mapped[bool] = mapped_column(default=False)
 
@@ -124,7 +129,12 @@ class MeetingSlot(Base):
 
 
 class Preparation(Base):
-    """The individual's förmöte answers for one meeting, as codes; free text stays encrypted."""
+    """The individual's förmöte answers for one meeting, as codes; free text stays encrypted.
+
+    ``answers`` are the individual's own; staff only ever see ``shared_answers``, the version
+    last sent under a sharing consent, and ``previous_answers``, the one it replaced, so that
+    an update can show what changed. ``shared_revision`` counts the versions sent.
+    """
 
     __tablename__ = "preparations"
 
@@ -137,5 +147,8 @@ class Preparation(Base):
     )
     flow_version: Mapped[int]
     answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    shared_answers: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
+    previous_answers: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
+    shared_revision: Mapped[int] = mapped_column(Integer, default=0)
     shared_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]

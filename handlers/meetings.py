@@ -1,0 +1,32 @@
+"""Meeting commands: /gfi and /book for staff, /meetings for staff and individuals."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import gfi_request, meeting_actions, onboarding
+from bot.models.meetings import MeetingType
+from bot.runtime import Turn
+from flows.screens import Outcome, Screen
+from handlers.common import transactional
+from handlers.core import PRIVATE
+
+
+async def gfi(turn: Turn, update: Update) -> Outcome:
+    return await gfi_request.begin(turn, MeetingType.GFI)
+
+
+async def book(turn: Turn, update: Update) -> Outcome:
+    return await gfi_request.choose_type(turn)
+
+
+async def meetings(turn: Turn, update: Update) -> Outcome:
+    outcome = await meeting_actions.my_meetings(turn)
+    return outcome or Outcome([Screen(turn.tr.gettext(onboarding.UNKNOWN_TEXT))], replace=False)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("gfi", transactional(gfi), filters=PRIVATE))
+    app.add_handler(CommandHandler("book", transactional(book), filters=PRIVATE))
+    app.add_handler(CommandHandler("meetings", transactional(meetings), filters=PRIVATE))
