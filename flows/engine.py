@@ -73,8 +73,12 @@ class FlowEngine:
         context: dict[str, Any] | None = None,
         individual_id: int | None = None,
         intro: str | None = None,
+        answers: dict[str, Any] | None = None,
     ) -> Outcome:
-        """Start a flow, or continue the open one with the same flow and context."""
+        """Start a flow, or continue the open one with the same flow and context.
+
+        Earlier ``answers`` open a flow with a review at its review, to change some of them.
+        """
         flow = self._flow(flow_name)
         context = context or {}
         for state in await self.open_states(session, telegram_id):
@@ -88,9 +92,9 @@ class FlowEngine:
             telegram_id=telegram_id,
             flow=flow.name,
             flow_version=flow.version,
-            step=flow.steps[0].id,
+            step=REVIEW if answers and flow.review else flow.steps[0].id,
             status=ACTIVE,
-            answers={},
+            answers=dict(answers or {}),
             history=[],
             context=dict(context),
             nonce=_nonce(),
@@ -328,11 +332,13 @@ class FlowEngine:
     ) -> Outcome:
         state.answers = {**state.answers, step.id: value}
         state.history = [*state.history, step.id]
-        if state.context.get("_return_review"):
+        following = flow.following(step, state.answers)
+        if state.context.get("_return_review") and (
+            following is None or following in state.answers
+        ):
+            # Back to the review, unless the changed answer opens a question not yet answered.
             state.context = {k: v for k, v in state.context.items() if k != "_return_review"}
-            following: str | None = REVIEW
-        else:
-            following = flow.following(step, state.answers)
+            following = REVIEW
         if following is None and flow.review:
             following = REVIEW
         if following is None:
@@ -462,7 +468,10 @@ class FlowEngine:
             lines.append(f"• {title}: {value}")
             label = tr.gettext(texts.CHANGE).format(title=title)
             buttons.append([Button(label, self._data(state, f"e{position}"))])
-        finish = tr.gettext(flow.finish_label or texts.DONE)
+        if flow.finish_label_for is not None:
+            finish = flow.finish_label_for(state.context, tr)
+        else:
+            finish = tr.gettext(flow.finish_label or texts.DONE)
         buttons.append([Button(finish, self._data(state, "fin"))])
         buttons.append(self._nav_row(state, tr, back=False))
         return Screen("\n".join(lines), buttons)

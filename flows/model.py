@@ -67,11 +67,16 @@ class Step:
 
 Finisher = Callable[["AsyncSession", "FlowState", "Translator"], Awaitable[str]]
 Starter = Callable[["AsyncSession", "FlowState", "Translator"], Awaitable[str | None]]
+FinishLabel = Callable[[Mapping[str, Any], "Translator"], str]
 
 
 @dataclass(frozen=True)
 class Flow:
-    """A whole conversation. With ``review`` the person sees every answer and may change any."""
+    """A whole conversation. With ``review`` the person sees every answer and may change any.
+
+    ``finish_label_for`` words the review's last button from the flow's context, when it
+    depends on it (such as whom the answers go to).
+    """
 
     name: str
     version: int
@@ -81,6 +86,7 @@ class Flow:
     review: bool = False
     review_intro: str = ""
     finish_label: str = ""
+    finish_label_for: FinishLabel | None = None
     finisher: Finisher | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 

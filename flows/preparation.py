@@ -1,15 +1,28 @@
 """Förmöte: the individual's own preparation before a meeting, as buttons on a phone.
 
-Answers are codes so the coordinator can read the summary in their own language.
+Answers are codes so the coordinator can read the summary in their own language. The flow is
+started with the context ``meeting_id``, ``unit_options`` (the units already involved, by
+name), ``coordinator`` (who gets the answers) and ``shares`` (whether the consent lets them go
+to the coordinator); without a meeting the answers are only kept in the flow.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_
 from flows.model import AnswerKind, Answers, Flow, Option, Step
 from flows.registry import register
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.i18n import Translator
+    from bot.models import FlowState
+
 NAME = "preparation"
+VERSION = 2
 
 MEETING_CIRCLE = N_(
     "This is how the meeting usually goes:\n"
@@ -39,6 +52,7 @@ TOPICS = (
 GOALS = (
     Option("plan", N_("A clear plan: who does what, and when")),
     Option("know_people", N_("To meet the people who can help me")),
+    Option("learn_offer", N_("To hear what the units can offer")),
     Option("specific_help", N_("Help with one specific thing")),
     Option("unsure", N_("I'm not sure yet")),
 )
@@ -59,7 +73,23 @@ NEEDS = (
     Option("afternoon", N_("Afternoon is best")),
     Option("breaks", N_("Breaks during the meeting")),
     Option("bring_someone", N_("Bring someone with me")),
+    Option("other", N_("Something else")),
     Option("nothing", N_("Nothing special")),
+)
+
+LANGUAGES = (
+    Option("ar", N_("Arabic")),
+    Option("so", N_("Somali")),
+    Option("ti", N_("Tigrinya")),
+    Option("prs", N_("Dari")),
+    Option("fa", N_("Persian")),
+    Option("ku", N_("Kurdish")),
+    Option("bs", N_("Bosnian, Croatian or Serbian")),
+    Option("pl", N_("Polish")),
+    Option("uk", N_("Ukrainian")),
+    Option("ru", N_("Russian")),
+    Option("fi", N_("Finnish")),
+    Option("other", N_("Another language")),
 )
 
 CONTACT = (
@@ -69,15 +99,50 @@ CONTACT = (
     Option("letter", N_("A letter")),
 )
 
+SAVE = N_("Save my answers")
+SEND_TO = N_("Send to {name}")
+DONE_TEXT = N_("Thank you. Your answers are saved.")
+
 
 def _after_needs(answers: Answers) -> str:
     return "language" if "interpreter" in (answers.get("needs") or []) else "contact"
 
 
+def _after_language(answers: Answers) -> str:
+    return "language_other" if answers.get("language") == "other" else "contact"
+
+
+def on_path(answers: Answers) -> dict[str, Any]:
+    """The answers without those a changed answer made irrelevant (no interpreter, no language)."""
+    kept = dict(answers)
+    if "interpreter" not in (kept.get("needs") or []):
+        kept.pop("language", None)
+    if kept.get("language") != "other":
+        kept.pop("language_other", None)
+    return kept
+
+
+def finish_label(context: Mapping[str, Any], tr: Translator) -> str:
+    """'Send to <coordinator>' when the consent covers sharing; otherwise the answers stay."""
+    coordinator = context.get("coordinator")
+    if context.get("shares") and isinstance(coordinator, str) and coordinator:
+        return tr.gettext(SEND_TO).format(name=coordinator)
+    return tr.gettext(SAVE)
+
+
+async def finish(session: AsyncSession, state: FlowState, tr: Translator) -> str:
+    """Store the answers with the meeting and share them if the consent allows."""
+    if "meeting_id" not in state.context:
+        return tr.gettext(DONE_TEXT)
+    from bot import preparation  # the service imports this module for the steps
+
+    return await preparation.finished(session, state, tr)
+
+
 PREPARATION = register(
     Flow(
         name=NAME,
-        version=1,
+        version=VERSION,
         title=N_("Preparing for your meeting"),
         steps=(
             Step("circle", MEETING_CIRCLE, AnswerKind.INFO, title=N_("How the meeting goes")),
@@ -116,8 +181,17 @@ PREPARATION = register(
             Step(
                 "language",
                 N_("Which language should the interpreter speak?"),
-                AnswerKind.TEXT,
+                AnswerKind.CHOICE,
                 title=N_("Interpreter language"),
+                options=LANGUAGES,
+                columns=2,
+                next=_after_language,
+            ),
+            Step(
+                "language_other",
+                N_("Which language? Write it in a word or two."),
+                AnswerKind.TEXT,
+                title=N_("Other language"),
                 max_length=40,
                 skippable=True,
             ),
@@ -135,14 +209,16 @@ PREPARATION = register(
                     "Please do not write names, personal identity numbers or diagnoses."
                 ),
                 AnswerKind.TEXT,
-                title=N_("Something else"),
+                title=N_("Anything else"),
                 max_length=300,
                 skippable=True,
             ),
         ),
-        done_text=N_("Thank you. Your answers are saved."),
+        done_text=DONE_TEXT,
         review=True,
-        review_intro=N_("Here are your answers. You can change any of them before you send."),
-        finish_label=N_("Save my answers"),
+        review_intro=N_("Here are your answers. You can change any of them before you finish."),
+        finish_label=SAVE,
+        finish_label_for=finish_label,
+        finisher=finish,
     )
 )

@@ -16,7 +16,6 @@ from telegram.ext import (
 from bot import actions, audit, buttons, onboarding
 from bot.i18n import pick_locale
 from bot.runtime import Turn
-from flows import preparation
 from flows.engine import ForeignButton
 from flows.screens import Outcome, Screen
 from handlers.common import services_of, transactional
@@ -42,12 +41,6 @@ async def language(turn: Turn, update: Update) -> Outcome:
 async def resume(turn: Turn, update: Update) -> Outcome:
     outcome = await turn.services.engine.resume(turn.session, turn.telegram_id, turn.tr)
     return outcome or Outcome([Screen(turn.tr.gettext(onboarding.NOTHING_TO_RESUME))])
-
-
-async def prepare(turn: Turn, update: Update) -> Outcome:
-    return await turn.services.engine.start(
-        turn.session, turn.telegram_id, preparation.NAME, turn.tr
-    )
 
 
 async def text(turn: Turn, update: Update) -> Outcome:
@@ -99,7 +92,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("help", transactional(help_command), filters=PRIVATE))
     app.add_handler(CommandHandler("language", transactional(language), filters=PRIVATE))
     app.add_handler(CommandHandler("resume", transactional(resume), filters=PRIVATE))
-    app.add_handler(CommandHandler("prepare", transactional(prepare), filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(transactional(button)))
 
 

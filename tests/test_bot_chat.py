@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, select, text
 
 from bot.models import ChatUser, FlowState
+from tests import factories
 from tests.conftest import RunningBot
 
 ANNA = 1001
@@ -64,9 +65,9 @@ async def test_group_chat_gets_one_answer_and_nothing_is_stored(running_bot: Run
 
 
 async def test_a_redelivered_update_has_effect_once(running_bot: RunningBot) -> None:
+    await factories.individual_with_meeting(running_bot.services, ANNA, language="en")
     anna = running_bot.double.user(ANNA, language_code="en")
     await anna.say("/start")
-    await anna.click("English")
     await anna.say("/prepare")
     first = await anna.click("Continue ▶")
     assert first is not None

@@ -118,10 +118,13 @@ async def test_branch_asks_interpreter_language_only_when_needed(services: Servi
     await chat.click("An interpreter")
     await chat.click("Done ✔")
     assert "Which language should the interpreter speak?" in chat.text
+    await chat.click("Another language")
+    assert "Which language? Write it in a word or two." in chat.text
     assert "112" in chat.text and "1177" in chat.text and "90101" in chat.text
     await chat.type("arabiska")
     assert "How do you want us to contact you" in chat.text
-    assert (await chat.state()).answers["language"] == "arabiska"
+    answers = (await chat.state()).answers
+    assert (answers["language"], answers["language_other"]) == ("other", "arabiska")
 
 
 async def test_back_returns_to_previous_step_with_answer_kept(services: Services) -> None:
@@ -276,7 +279,9 @@ async def test_free_text_answers_are_encrypted_at_rest(services: Services) -> No
     await walk_to_needs(chat)
     await chat.click("An interpreter")
     await chat.click("Done ✔")
+    await chat.click("Another language")
     await chat.type("tigrinja")
+    assert (await chat.state()).answers["language_other"] == "tigrinja"
     async with services.db.engine.connect() as conn:
         raw = (await conn.exec_driver_sql("SELECT answers FROM flow_states")).scalar_one()
     assert "tigrinja" not in raw and "housing" not in raw

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.models import FlowState
 from bot.runtime import Services
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNA = 1001
@@ -70,10 +72,10 @@ def bot_process(settings: Settings, tmp_path: Path, services: Services) -> Itera
 async def test_sigkill_in_the_middle_of_a_flow_loses_nothing(
     double, bot_process: BotProcess, services: Services
 ) -> None:
+    await factories.individual_with_meeting(services, ANNA, language="en", clock=SystemClock())
     anna = double.user(ANNA, first_name="Anna", language_code="en")
     bot_process.start()
     await anna.say("/start", timeout=30)
-    await anna.click("English")
     await anna.say("/prepare")
     await anna.click("Continue ▶")
     await anna.click("Housing")
