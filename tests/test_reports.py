@@ -1,0 +1,307 @@
+"""Survey results in aggregate: shares, small groups left out, honest rates, and the formats."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import cli, report_chart, report_formats, reports
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.models import Unit
+from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyResponse
+from bot.runner import open_services
+from bot.runtime import Services
+from tests import factories
+from tests.survey_support import png_text
+
+CODES = (
+    "decide_topics",
+    "decide_people",
+    "listened",
+    "understood",
+    "clear_roles",
+    "contact",
+    "helpful",
+)
+MARCH = "2026-03"
+
+
+def given(step: int | None, **other: int | None) -> dict[str, int | None]:
+    return {code: other.get(code, step) for code in CODES}
+
+
+def response(
+    units: list[Unit],
+    answers: dict[str, int | None],
+    *,
+    month: str = MARCH,
+    kind: str = "gfi",
+    version: int = 1,
+    comment: str | None = None,
+    by: str | None = "self",
+) -> SurveyResponse:
+    return SurveyResponse(
+        id=secrets.token_hex(16),
+        survey_version=version,
+        meeting_type=kind,
+        unit_ids=sorted(u.id for u in units),
+        month=month,
+        answers=answers,
+        answered_by=by,
+        comment=comment,
+    )
+
+
+def invitation(
+    units: list[Unit],
+    status: InvitationStatus,
+    *,
+    month: str = MARCH,
+    kind: str = "gfi",
+    offered: bool = True,
+    due_in: timedelta = timedelta(hours=-1),
+    now: datetime,
+) -> SurveyInvitation:
+    return SurveyInvitation(
+        status=status,
+        meeting_type=kind,
+        unit_ids=sorted(u.id for u in units),
+        meeting_at=now,
+        month=month,
+        survey_version=1,
+        due_at=now + due_in,
+        expires_at=now + timedelta(days=14),
+        offered_at=now if offered else None,
+        recorded_at=now,
+        updated_at=now,
+    )
+
+
+async def two_units(session: AsyncSession, clock: ManualClock) -> tuple[Unit, Unit]:
+    return (
+        await factories.unit(session, clock, "Socialtjänst Innerstaden, vuxen/missbruk"),
+        await factories.unit(session, clock, "Beroendemottagning Rådmannen"),
+    )
+
+
+async def build(services: Services, query: reports.ReportQuery) -> reports.Report:
+    async with services.db.transaction() as session:
+        return await reports.build(session, services.settings, services.clock, query)
+
+
+def test_months_are_whole_calendar_months() -> None:
+    assert reports.months_between("2025-11", "2026-02") == [
+        "2025-11",
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]
+    moment = datetime(2026, 2, 28, 23, 30, tzinfo=UTC)  # already March in Stockholm
+    assert reports.last_months(moment, ZoneInfo("Europe/Stockholm"), 12) == ("2025-04", "2026-03")
+
+
+def test_the_minimum_group_can_never_be_set_below_three() -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, survey_min_group_size=2)
+    assert Settings(_env_file=None).survey_min_group_size == 5
+
+
+async def test_shares_per_question_with_skips_and_a_thin_question_left_out(
+    services: Services, clock: ManualClock
+) -> None:
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        steps = [5, 5, 4, 3, 1, 5]
+        for index, step in enumerate(steps):
+            listened = step if index < 4 else None  # only four answered this one
+            session.add(response([unit], given(step, listened=listened)))
+    report = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
+    assert not report.suppressed and report.answers == 6
+    first = report.questions[0]
+    assert first.code == "decide_topics" and first.shown
+    assert first.counts == (1, 0, 1, 1, 3) and first.n == 6 and first.skipped == 0
+    assert first.shares[4] == pytest.approx(0.5)
+    thin = next(q for q in report.questions if q.code == "listened")
+    assert not thin.shown and thin.counts == (0, 0, 0, 0, 0)
+
+
+async def test_a_small_group_keeps_nothing_of_its_answers(
+    services: Services, clock: ManualClock
+) -> None:
+    async with services.db.transaction() as session:
+        unit, other = await two_units(session, clock)
+        for step in (5, 1, 3):
+            session.add(response([other], given(step), comment="Rätt bra"))
+        for step in (5, 5, 5, 5, 5):
+            session.add(response([unit], given(step), comment="Bra <b>möte</b>"))
+    small = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({other.id})))
+    assert small.suppressed and small.answers == 3
+    assert all(not q.shown and q.n == 0 for q in small.questions)
+    assert small.comments == () and small.answered_by == {}
+    assert small.months[0].positive is None
+
+    large = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
+    assert large.comments == ("Bra <b>möte</b>",) * 5
+    tr = services.tr("en")
+    page = report_formats.html_page(large, tr, b"\x89PNG")
+    assert "Bra &lt;b&gt;möte&lt;/b&gt;" in page and "<b>möte</b>" not in page
+    small_page = report_formats.html_page(small, tr, b"\x89PNG")
+    assert "Rätt bra" not in small_page
+    assert "Too few answers to show: 3 answers, at least 5 are needed." in small_page
+
+
+async def test_a_stricter_minimum_from_the_settings(services: Services, clock: ManualClock) -> None:
+    strict = services.settings.model_copy(update={"survey_min_group_size": 8})
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        for _ in range(6):
+            session.add(response([unit], given(4)))
+    async with services.db.transaction() as session:
+        report = await reports.build(
+            session, strict, clock, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id}))
+        )
+    assert report.suppressed and report.min_group == 8
+
+
+async def test_versions_are_never_counted_together(services: Services, clock: ManualClock) -> None:
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        for _ in range(5):
+            session.add(response([unit], given(5)))
+        for _ in range(2):
+            session.add(response([unit], {"old_question": 1}, version=99))
+    report = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
+    assert report.answers == 5 and report.other_versions == 2
+    assert report.questions[0].counts == (0, 0, 0, 0, 5)
+    assert report.rates.responses == 7
+    lines = report_formats.caption(report, services.tr("en"))
+    assert "2 answers to an earlier version of the questions are not included." in lines
+
+
+async def test_offered_rate_leaves_out_declined_and_not_yet_due(
+    services: Services, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with services.db.transaction() as session:
+        unit, other = await two_units(session, clock)
+        for _ in range(4):
+            session.add(invitation([unit], InvitationStatus.EXPIRED, now=now))
+        session.add(invitation([unit], InvitationStatus.DECLINED, offered=False, now=now))
+        session.add(
+            invitation(
+                [unit],
+                InvitationStatus.QUEUED,
+                offered=False,
+                due_in=timedelta(hours=1),
+                now=now,
+            )
+        )
+        session.add(invitation([unit], InvitationStatus.UNREACHABLE, offered=False, now=now))
+        session.add(invitation([unit], InvitationStatus.CANCELLED, offered=False, now=now))
+        session.add(invitation([other], InvitationStatus.EXPIRED, now=now))
+        session.add(invitation([unit], InvitationStatus.EXPIRED, kind="sip", now=now))
+        for _ in range(3):
+            session.add(response([unit], given(4)))
+    gfi = await build(
+        services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id}), meeting_type="gfi")
+    )
+    rates = gfi.rates
+    assert (rates.meetings, rates.declined, rates.waiting, rates.offered) == (7, 1, 1, 4)
+    assert rates.offerable == 5
+    assert rates.offered_rate == pytest.approx(0.8)
+    assert rates.response_rate == pytest.approx(0.75)
+    everything = await build(services, reports.ReportQuery(MARCH, MARCH))
+    assert everything.rates.meetings == 9 and everything.unit_names == ()
+
+
+async def test_month_by_month(services: Services, clock: ManualClock) -> None:
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        for step in (5, 4, 5, 2, 4):
+            session.add(response([unit], given(step), month="2026-01"))
+        session.add(response([unit], given(5), month="2026-02"))
+    report = await build(services, reports.ReportQuery("2026-01", "2026-03", frozenset({unit.id})))
+    assert [(m.month, m.answers) for m in report.months] == [
+        ("2026-01", 5),
+        ("2026-02", 1),
+        ("2026-03", 0),
+    ]
+    assert report.months[0].positive == pytest.approx(0.8)
+    assert report.months[1].positive is None  # one answer is never shown on its own
+
+
+async def test_chart_csv_and_caption_say_the_same(services: Services, clock: ManualClock) -> None:
+    now = clock.now()
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        for step in (5, 5, 4, 4, 4, 1):
+            session.add(response([unit], given(step), by="helped" if step == 1 else "self"))
+            session.add(invitation([unit], InvitationStatus.EXPIRED, now=now))
+        session.add(invitation([unit], InvitationStatus.DECLINED, offered=False, now=now))
+    report = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
+    tr = services.tr("sv")
+    shown = png_text(report_chart.render_png(report, tr))
+    assert "Delaktighet efter gemensamma möten" in shown
+    assert "n = 6" in shown and "100 %" in shown and "6 av 6 möten" in shown
+    assert "Möten där enkäten avböjts i samtycket: 1" in shown
+    assert "Jag kunde bestämma vad vi pratade om" in shown and "50 %" in shown
+    assert "1 – inte alls" in shown and "5 – ja, helt" in shown
+
+    rows = list(csv.reader(io.StringIO(report_formats.csv_bytes(report, tr).decode("utf-8-sig"))))
+    header, total = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert header[:4] == ["Del", "Månad", "Fråga", "n"]
+    assert total["n"] == "6" and total["Andel erbjudna (%)"] == "100.0"
+    assert total["Avböjt i samtycket"] == "1"
+    by = [line for line in rows if line[0] == "vem som svarade"]
+    assert sorted((line[2], line[3]) for line in by) == [
+        ("Jag svarar själv", "5"),
+        ("Någon som står mig nära hjälper mig", "1"),
+    ]
+    caption = report_formats.caption(report, tr)
+    assert "Svar: n = 6" in caption and "Enkäten erbjuden: 100\xa0%" in caption
+
+
+def test_command_line_report(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    services = open_services(settings, clock)
+
+    async def seed() -> None:
+        async with services.db.transaction() as session:
+            unit, _other = await two_units(session, clock)
+            for step in (5, 4, 3, 5, 5):
+                session.add(response([unit], given(step), comment="Tydligare kallelse"))
+                session.add(invitation([unit], InvitationStatus.EXPIRED, now=clock.now()))
+        await services.db.dispose()
+
+    asyncio.run(seed())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAMORDNA_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("SAMORDNA_KEY_FILE", str(settings.resolved_key_file))
+    monkeypatch.setenv("SAMORDNA_DATA_DIR", str(settings.data_dir))
+    base = ["report", "--from", "2026-03-01", "--to", "2026-03-31"]
+    unit = ["--unit", "Socialtjänst Innerstaden, vuxen/missbruk"]
+
+    assert cli.main([*base, *unit, "--format", "png", "--output", "chart.png"]) == 0
+    assert "n = 5" in png_text((tmp_path / "chart.png").read_bytes())
+    assert cli.main([*base, "--format", "html", "--language", "en", "--output", "r.html"]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
+    assert "Tydligare kallelse" in page
+    assert cli.main([*base, "--meeting-type", "sip", "--format", "csv", "--output", "s.csv"]) == 0
+    sip = list(csv.reader(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig"))))
+    assert sip[1][3] == "0"
+
+    assert cli.main([*base, "--unit", "Nowhere", "--format", "csv"]) == 2
+    assert cli.main(["report", "--from", "2026-04", "--to", "2026-03", "--format", "csv"]) == 2
+    with pytest.raises(SystemExit):
+        cli.main(["report", "--from", "March", "--to", "2026-03", "--format", "csv"])
