@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
-from telegram.error import Forbidden
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot.i18n import LANGUAGE_NAMES, N_, pick_locale, translator
+from bot import command_menu
+from bot.command_menu import staff_menus
+from bot.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale, translator
 from bot.runtime import Services
 from bot.scheduler import schedule
 from handlers.common import SERVICES_KEY
@@ -16,13 +18,6 @@ from handlers.setup import register_all
 
 log = logging.getLogger(__name__)
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Start")),
-    ("prepare", N_("Get ready for a meeting")),
-    ("resume", N_("Go on where you left off")),
-    ("language", N_("Change language")),
-    ("help", N_("Help and phone numbers")),
-)
 SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side. What you answered before is saved. "
     "Please try again in a moment."
@@ -47,7 +42,6 @@ def build_application(
         .read_timeout(read_timeout)
         .write_timeout(read_timeout)
         .get_updates_read_timeout(read_timeout + 30)
-        .post_init(_post_init)
         .build()
     )
     app.bot_data[SERVICES_KEY] = services
@@ -57,14 +51,31 @@ def build_application(
     return app
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def announce_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """The individuals' menu for everyone (per language); staff chats get their own, in the
+    background so a large city's staff list does not hold up the start."""
     services: Services = app.bot_data[SERVICES_KEY]
     for code in LANGUAGE_NAMES:
         tr = translator(code, services.settings.timezone)
-        commands = [BotCommand(name, tr.gettext(text)) for name, text in COMMANDS]
-        await app.bot.set_my_commands(commands, language_code=code)
+        await app.bot.set_my_commands(_menu(command_menu.INDIVIDUAL, tr), language_code=code)
     default = translator(services.settings.default_locale, services.settings.timezone)
-    await app.bot.set_my_commands([BotCommand(n, default.gettext(t)) for n, t in COMMANDS])
+    await app.bot.set_my_commands(_menu(command_menu.INDIVIDUAL, default))
+    app.create_task(_staff_menus(app, services), name="staff-menus")
+
+
+def _menu(menu: str, tr: Translator) -> list[BotCommand]:
+    return [BotCommand(name, text) for name, text in command_menu.commands(menu, tr)]
+
+
+async def _staff_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    async with services.db.transaction() as session:
+        chats = await staff_menus(session)
+    for chat_id, menu, locale in chats:
+        try:
+            tr = translator(locale, services.settings.timezone)
+            await app.bot.set_my_commands(_menu(menu, tr), scope=BotCommandScopeChat(chat_id))
+        except TelegramError:
+            log.warning("could not set the staff menu for one chat", exc_info=True)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

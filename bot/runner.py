@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import migrate
-from bot.app import build_application
+from bot.app import announce_commands, build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Mode, Settings
 from bot.crypto import Cipher, load_or_create_keys
@@ -54,6 +54,7 @@ async def serve(
     try:
         async with app:
             await app.start()
+            await announce_commands(app)
             await _start_updates(app, settings)
             log.info("bot @%s is running (%s)", app.bot.username, settings.mode.value)
             if on_ready is not None:

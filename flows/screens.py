@@ -28,12 +28,14 @@ class Outcome:
     """The answer to one update: an optional toast, and screens to show.
 
     With ``replace`` the first screen takes the place of the message whose button was pressed.
+    ``menu`` names the command menu this chat should show from now on (see bot/command_menu.py).
     """
 
     screens: list[Screen] = field(default_factory=list)
     toast: str | None = None
     replace: bool = True
     finished: bool = False
+    menu: str | None = None
 
 
 def rows(buttons: list[Button], columns: int) -> list[list[Button]]:

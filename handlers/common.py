@@ -12,12 +12,19 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import profiles
-from bot.i18n import pick_locale
+from bot import command_menu, profiles
+from bot.i18n import pick_locale, translator
 from bot.models import ProcessedUpdate
 from bot.runtime import Services, Turn
 from flows.screens import Outcome, Screen
@@ -85,7 +92,7 @@ def transactional(handler: TurnHandler) -> Callback:
                     return
                 raise
         if outcome is not None:
-            await deliver(update, outcome)
+            await deliver(update, outcome, turn.tr.locale)
 
     return callback
 
@@ -111,7 +118,7 @@ def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     )
 
 
-async def deliver(update: Update, outcome: Outcome) -> None:
+async def deliver(update: Update, outcome: Outcome, locale: str | None = None) -> None:
     """Show the outcome; for a button press, the reply is rendered before the press is answered."""
     query = update.callback_query
     screens = list(outcome.screens)
@@ -126,8 +133,18 @@ async def deliver(update: Update, outcome: Outcome) -> None:
     for screen in screens:
         if chat is not None:
             await send_screen(update, chat.id, screen)
+    if outcome.menu is not None and chat is not None:
+        await _set_menu(update, chat.id, outcome.menu, locale or pick_locale(None))
     if query is not None:
         await query.answer(outcome.toast or None)
+
+
+async def _set_menu(update: Update, chat_id: int, menu: str, locale: str) -> None:
+    """Show this chat the commands of its role, in its language."""
+    bot = update.get_bot()
+    tr = translator(locale)
+    commands = [BotCommand(name, text) for name, text in command_menu.commands(menu, tr)]
+    await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
 
 
 async def send_screen(update: Update, chat_id: int, screen: Screen) -> None:
