@@ -6,6 +6,7 @@ stops the program with one line naming the setting (see :func:`load_settings`).
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -46,6 +47,50 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(default=32, ge=1, le=512)
     dispatch_interval: float = Field(default=2.0, gt=0, le=60)
     log_level: str = "INFO"
+    # staff, units, individuals and consent
+    retention_days: int = Field(default=30, ge=0, le=3650)
+    staff_invite_days: int = Field(default=7, ge=1, le=365)
+    individual_invite_days: int = Field(default=14, ge=1, le=365)
+    bot_username: str | None = None
+    # preparation (förmöte)
+    preparation_reminder_days: int = Field(default=3, ge=1, le=14)
+    preparation_reminders: int = Field(default=2, ge=0, le=2)
+    preparation_reminder_hour: int = Field(default=10, ge=7, le=20)
+    # participation survey (SIP-kollen)
+    survey_delay_minutes: int = Field(default=60, ge=0, le=10080)
+    survey_reminder_days: int = Field(default=2, ge=1, le=30)
+    survey_expiry_days: int = Field(default=14, ge=1, le=90)
+    survey_min_group_size: int = Field(default=5, ge=3, le=1000)
+    # follow-up nudges and the outbox
+    quiet_hours_start: time = time(20, 0)
+    quiet_hours_end: time = time(9, 0)
+    nudge_daily_cap: int = Field(default=3, ge=1, le=100)
+    reminder_offsets_hours: tuple[int, ...] = (24, 2)
+    staff_day_start: time = time(8, 0)
+    staff_day_end: time = time(17, 0)
+    staff_nudge_time: time = time(9, 0)
+    individual_nudge_time: time = time(10, 0)
+    sip_followup_staff_days: int = Field(default=7, ge=2, le=60)
+    sip_followup_individual_days: int = Field(default=3, ge=1, le=30)
+    transition_check_days: int = Field(default=14, ge=1, le=365)
+    transition_answer_days: int = Field(default=3, ge=1, le=30)
+    consent_expiry_notice_days: int = Field(default=14, ge=1, le=90)
+    outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    outbox_concurrency: int = Field(default=8, ge=1, le=64)
+    outbox_lease_seconds: float = Field(default=120.0, ge=1)
+    outbox_max_attempts: int = Field(default=5, ge=1, le=50)
+    outbox_retry_seconds: float = Field(default=30.0, gt=0)
+    outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    outbox_send_timeout: float = Field(default=10.0, gt=0, le=120)
+    outbox_max_retry_after: float = Field(default=60.0, ge=0, le=3600)
+    outbox_rate_limit: int = Field(default=30, ge=1, le=10000)
+    # GFI booking: distribution of requests to the units
+    distribution_days: str = Field(
+        default="mon,thu",
+        pattern=r"^(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun))*$",
+    )
+    distribution_time: time = time(8, 0)
+    distribution_flag_after_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("timezone")
     @classmethod

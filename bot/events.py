@@ -23,6 +23,8 @@ INDIVIDUAL_CANNOT_COME = "individual_cannot_come"
 CONSENT_GIVEN = "consent_given"
 CONSENT_WITHDRAWN = "consent_withdrawn"
 INDIVIDUAL_ERASED = "individual_erased"
+CONSENT_EXPIRED = "consent_expired"
+CASE_CLOSED = "case_closed"
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,65 @@ async def meeting(
         )
     await session.flush()
     return row
+
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from bot.bot_api_double import BotApiDouble
+    from bot.runtime import Services
+
+
+async def rows_mentioning(services: Services, numbers: list[int]) -> list[str]:
+    """Every row in every table whose text contains one of the numbers (a Telegram id)."""
+    from sqlalchemy import inspect, text
+
+    found: list[str] = []
+    async with services.db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        for table in tables:
+            if table == "alembic_version":
+                continue
+            for row in (await conn.execute(text(f'SELECT * FROM "{table}"'))).all():
+                joined = " ".join(str(v) for v in row)
+                if any(str(n) in joined for n in numbers):
+                    found.append(f"{table}: {joined}")
+    return found
+
+
+async def deliver_due(services: Services, double: BotApiDouble) -> int:
+    """Send what the outbox holds due now, without waiting for the scheduler's tick."""
+    from telegram import Bot
+
+    from bot.dispatcher import Dispatcher
+
+    async with Bot(double.token, base_url=double.base_url) as bot:
+        return await Dispatcher(services, bot).tick()
+
+
+async def individual_with_meeting(
+    services: Services,
+    telegram_id: int,
+    *,
+    language: str = "en",
+    sharing: bool = True,
+    clock: Clock | None = None,
+) -> Meeting:
+    """An individual with a consent and one confirmed SIP meeting a week ahead, coordinated by
+    a staff member of the same unit: enough for /prepare. ``clock`` for a bot in another
+    process, which runs on the real time."""
+    clock = clock or services.clock
+    async with services.db.transaction() as session:
+        home = await unit(session, clock)
+        coordinator = await staff(session, clock, telegram_id + 100_000, {home: Role.STAFF})
+        person = await individual(
+            session, clock, telegram_id, [home], coordinator, sharing=sharing, language=language
+        )
+        return await meeting(
+            session,
+            clock,
+            individual=person,
+            requester=coordinator,
+            units={home: coordinator},
+            type=MeetingType.SIP,
+        )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:58:27.834384
+Create Date: 2026-11-22 06:47:52.736518
 """
 
 from collections.abc import Sequence
@@ -100,6 +100,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_staff_telegram_id")),
     )
+    op.create_table(
+        "survey_receipts",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("token", name=op.f("pk_survey_receipts")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "survey_responses",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("survey_version", sa.Integer(), nullable=False),
+        sa.Column("meeting_type", sa.String(length=16), nullable=False),
+        sa.Column("unit_ids", sa.JSON(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("answered_by", sa.String(length=16), nullable=True),
+        sa.Column("comment", bot.models.base.EncryptedText(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_responses")),
+        sqlite_with_rowid=False,
+    )
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_survey_responses_month"), ["month"], unique=False)
+
     op.create_table(
         "units",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -200,6 +222,8 @@ def upgrade() -> None:
         sa.Column("valid_until", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("withdrawn_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("expired_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("period_months", sa.Integer(), nullable=True),
+        sa.Column("text_locale", sa.String(length=8), nullable=True),
         sa.ForeignKeyConstraint(
             ["individual_id"],
             ["individuals.id"],
@@ -287,10 +311,11 @@ def upgrade() -> None:
         sa.Column("starts_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("place_kind", sa.String(length=16), nullable=True),
-        sa.Column("place_text", sa.String(length=200), nullable=True),
+        sa.Column("place_text", bot.models.base.EncryptedText(), nullable=True),
         sa.Column("ics_uid", sa.String(length=80), nullable=False),
         sa.Column("ics_sequence", sa.Integer(), nullable=False),
         sa.Column("individual_answer", sa.String(length=16), nullable=True),
+        sa.Column("confirmed_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome_next_steps", sa.JSON(), nullable=True),
         sa.Column("outcome_recorded_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome_by_staff_id", sa.Integer(), nullable=True),
@@ -355,6 +380,7 @@ def upgrade() -> None:
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("buttons", sa.JSON(), nullable=True),
         sa.Column("due_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(length=200), nullable=True),
@@ -409,7 +435,8 @@ def upgrade() -> None:
         sa.Column("starts_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("place_kind", sa.String(length=16), nullable=False),
-        sa.Column("place_text", sa.String(length=200), nullable=True),
+        sa.Column("place_text", bot.models.base.EncryptedText(), nullable=True),
+        sa.Column("proposed_by_staff_id", sa.Integer(), nullable=True),
         sa.Column("responses", sa.JSON(), nullable=False),
         sa.Column("withdrawn", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -417,6 +444,12 @@ def upgrade() -> None:
             ["meetings.id"],
             name=op.f("fk_meeting_slots_meeting_id_meetings"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by_staff_id"],
+            ["staff.id"],
+            name=op.f("fk_meeting_slots_proposed_by_staff_id_staff"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_slots")),
     )
@@ -467,6 +500,9 @@ def upgrade() -> None:
         sa.Column("individual_id", sa.Integer(), nullable=False),
         sa.Column("flow_version", sa.Integer(), nullable=False),
         sa.Column("answers", bot.models.base.EncryptedJSON(), nullable=False),
+        sa.Column("shared_answers", bot.models.base.EncryptedJSON(), nullable=True),
+        sa.Column("previous_answers", bot.models.base.EncryptedJSON(), nullable=True),
+        sa.Column("shared_revision", sa.Integer(), nullable=False),
         sa.Column("shared_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -489,11 +525,114 @@ def upgrade() -> None:
             batch_op.f("ix_preparations_individual_id"), ["individual_id"], unique=False
         )
 
+    op.create_table(
+        "survey_invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("individual_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("meeting_type", sa.String(length=16), nullable=False),
+        sa.Column("unit_ids", sa.JSON(), nullable=False),
+        sa.Column("meeting_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=True),
+        sa.Column("survey_version", sa.Integer(), nullable=True),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("due_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("offered_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recorded_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["individual_id"],
+            ["individuals.id"],
+            name=op.f("fk_survey_invitations_individual_id_individuals"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_survey_invitations_meeting_id_meetings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"],
+            ["outbox.id"],
+            name=op.f("fk_survey_invitations_outbox_id_outbox"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_invitations")),
+        sa.UniqueConstraint("meeting_id", name=op.f("uq_survey_invitations_meeting_id")),
+    )
+    with op.batch_alter_table("survey_invitations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_survey_invitations_expires_at"), ["expires_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_survey_invitations_individual_id"), ["individual_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_survey_invitations_month"), ["month"], unique=False)
+        batch_op.create_index(batch_op.f("ix_survey_invitations_status"), ["status"], unique=False)
+
+    op.create_table(
+        "transition_checks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("individual_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("referring_staff_id", sa.Integer(), nullable=True),
+        sa.Column("referred_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ask_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.String(length=16), nullable=True),
+        sa.Column("answered_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["individual_id"],
+            ["individuals.id"],
+            name=op.f("fk_transition_checks_individual_id_individuals"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_transition_checks_meeting_id_meetings"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referring_staff_id"],
+            ["staff.id"],
+            name=op.f("fk_transition_checks_referring_staff_id_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_transition_checks_unit_id_units"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transition_checks")),
+        sa.UniqueConstraint("meeting_id", name=op.f("uq_transition_checks_meeting_id")),
+    )
+    with op.batch_alter_table("transition_checks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_transition_checks_individual_id"), ["individual_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("transition_checks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_transition_checks_individual_id"))
+
+    op.drop_table("transition_checks")
+    with op.batch_alter_table("survey_invitations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_invitations_status"))
+        batch_op.drop_index(batch_op.f("ix_survey_invitations_month"))
+        batch_op.drop_index(batch_op.f("ix_survey_invitations_individual_id"))
+        batch_op.drop_index(batch_op.f("ix_survey_invitations_expires_at"))
+
+    op.drop_table("survey_invitations")
     with op.batch_alter_table("preparations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_preparations_individual_id"))
 
@@ -542,6 +681,11 @@ def downgrade() -> None:
 
     op.drop_table("individuals")
     op.drop_table("units")
+    with op.batch_alter_table("survey_responses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_responses_month"))
+
+    op.drop_table("survey_responses")
+    op.drop_table("survey_receipts")
     op.drop_table("staff")
     with op.batch_alter_table("processed_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
