@@ -423,7 +423,8 @@ class FlowEngine:
                 ]
             )
         elif step.kind is AnswerKind.TEXT:
-            lines += ["", tr.gettext(texts.MAX_CHARS).format(n=step.max_length)]
+            limit = texts.MAX_CHARS_OPTIONAL if step.skippable else texts.MAX_CHARS
+            lines += ["", tr.gettext(limit).format(n=step.max_length)]
             lines += ["", tr.gettext(texts.NOT_WATCHED)]
         elif step.kind is AnswerKind.INFO:
             buttons.append([Button(tr.gettext(texts.CONTINUE), self._data(state, "c"))])

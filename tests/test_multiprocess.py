@@ -128,6 +128,7 @@ def delivered(double: BotApiDouble) -> Counter[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_two_processes_send_two_thousand_rows_each_exactly_once(
     database_url: str,
     settings: Settings,
@@ -136,8 +137,6 @@ async def test_two_processes_send_two_thousand_rows_each_exactly_once(
     senders: list[Sender],
     tmp_path: Path,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("two writers at once is the PostgreSQL set-up")
     await due_rows(services, 2000, chats=1000)
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     for log in logs:

@@ -135,9 +135,8 @@ async def test_no_column_ties_a_response_to_a_telegram_id_or_a_meeting(
         assert sum(json.dumps(rows).count(token) for rows in tables.values()) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_on_sqlite_answers_have_no_hidden_insertion_order(running_bot: RunningBot) -> None:
-    if running_bot.services.db.dialect != "sqlite":
-        pytest.skip("rowid is SQLite's")
     async with running_bot.services.db.engine.connect() as conn:
         with pytest.raises(OperationalError):
             await conn.execute(text("SELECT rowid FROM survey_responses"))

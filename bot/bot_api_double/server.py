@@ -436,7 +436,7 @@ class BotApiDouble:
     async def wait_until(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - the bound is the point of the helper
+        timeout: float = 10.0,  # noqa: ASYNC109 - the bound is the point of the helper
         what: str = "condition",
     ) -> None:
         loop = asyncio.get_running_loop()
@@ -447,7 +447,7 @@ class BotApiDouble:
             await asyncio.sleep(0.01)
 
     def wait_until_sync(
-        self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition"
+        self, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
     ) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():

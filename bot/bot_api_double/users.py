@@ -108,7 +108,7 @@ class UserHandle:
 
     # ----------------------------------------------------------------- conversations
 
-    async def say(self, text: str, *, expect: int = 1, timeout: float = 5.0) -> SentMessage:
+    async def say(self, text: str, *, expect: int = 1, timeout: float = 10.0) -> SentMessage:
         """Send, then return the newest of at least ``expect`` new messages or edits."""
         mark = self.mark()
         self.send(text)
@@ -120,7 +120,7 @@ class UserHandle:
         return self.inbox_since(mark)[-1]
 
     async def wait_for_messages(
-        self, count: int = 1, *, since: int | None = None, timeout: float = 5.0
+        self, count: int = 1, *, since: int | None = None, timeout: float = 10.0
     ) -> list[SentMessage]:
         """Wait for messages the bot sends on its own (reminders, nudges)."""
         mark = self.mark() if since is None else since
@@ -128,14 +128,14 @@ class UserHandle:
         return self.inbox_since(mark)
 
     async def click(
-        self, button_text: str, *, timeout: float = 5.0, message_id: int | None = None
+        self, button_text: str, *, timeout: float = 10.0, message_id: int | None = None
     ) -> SentMessage | None:
         """Press, then wait for the callback answer; the bot renders before answering."""
         query_id = self.press(button_text, message_id=message_id)
         await self._wait_answer(query_id, timeout, f"an answer to pressing [{button_text}]")
         return self.last
 
-    async def click_data(self, data: str, message_id: int, timeout: float = 5.0) -> str | None:
+    async def click_data(self, data: str, message_id: int, timeout: float = 10.0) -> str | None:
         """Press raw data and return the toast text the bot answered with."""
         query_id = self.press_data(data, message_id)
         await self._wait_answer(query_id, timeout, f"an answer to callback data {data!r}")
