@@ -1,0 +1,268 @@
+"""``make bench``: every experiment in one run, then ``bench/results.md``.
+
+The run keeps to a time budget (ten minutes on a two-core machine with room to spare): an
+experiment whose estimate no longer fits is left out and the report says so. Everything it
+starts (bot processes, Bot API doubles, databases) is stopped and removed again; it talks only
+to 127.0.0.1. ``--quick`` runs the same code with small sizes, to check the harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bench import bots, conversation, crash, dispatch, machine, profiling, scale
+from bench.databases import TempDatabases
+from bench.proc import ROOT
+from bench.report import render
+
+RESULTS = ROOT / "bench" / "results.md"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """What each experiment handles, and the time boxes that keep the run under ten minutes:
+    a crowd or the unthrottled dispatcher still busy when its window ends is measured over
+    the window."""
+
+    crowds: tuple[int, ...] = (100, 1_000)
+    conversation_window: float = 50.0
+    nudges: int = 10_000
+    dispatch_window: float = 25.0
+    limits_window: float = 60.0
+    scale: tuple[int, ...] = (1_000, 10_000, 100_000)
+    crash_individuals: int = 50
+    crash_reminders: int = 240
+    profile_individuals: int = 50
+    budget: float = 520.0
+    answer_within: float = 60.0
+
+
+QUICK = Sizes(
+    crowds=(10, 30),
+    conversation_window=20.0,
+    nudges=600,
+    dispatch_window=10.0,
+    limits_window=5.0,
+    scale=(100, 1_000, 5_000),
+    crash_individuals=5,
+    crash_reminders=30,
+    profile_individuals=10,
+    budget=240.0,
+    answer_within=20.0,
+)
+
+
+@dataclass
+class Results:
+    sizes: Sizes
+    machine: machine.Machine
+    postgres_missing: str | None
+    conversations: list[conversation.ConversationRun] = field(default_factory=list)
+    unthrottled: list[dispatch.UnthrottledRun] = field(default_factory=list)
+    limited: list[dispatch.LimitedRun] = field(default_factory=list)
+    scale: list[scale.ScaleRun] = field(default_factory=list)
+    crashed_conversations: list[crash.ConversationCrash] = field(default_factory=list)
+    crashed_reminders: list[crash.ReminderCrash] = field(default_factory=list)
+    profile: profiling.Profile | None = None
+    profile_run: conversation.ConversationRun | None = None
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Budget:
+    """Runs a step when its estimate still fits; a failing step is reported, not fatal."""
+
+    def __init__(self, seconds: float, results: Results) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.results = results
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    async def step(
+        self,
+        what: str,
+        estimate: float,
+        work: Callable[[], Awaitable[T]],
+        into: list[Any] | None = None,
+    ) -> T | None:
+        if estimate > self.left():
+            self.results.skipped.append(
+                f"{what}: needs about {estimate:.0f} s, {max(0.0, self.left()):.0f} s were left"
+            )
+            print(f"-- skipped {what}", flush=True)
+            return None
+        print(f"-- {what} (about {estimate:.0f} s)", flush=True)
+        began = time.monotonic()
+        try:
+            result = await work()
+        except Exception as exc:
+            logging.getLogger("bench").exception("%s failed", what)
+            self.results.failed.append(f"{what}: {type(exc).__name__}: {exc}")
+            return None
+        finally:
+            print(f"   {what}: {time.monotonic() - began:.1f} s", flush=True)
+        if result is not None and into is not None:
+            into.append(result)
+        return result
+
+
+def _flow_estimate(sizes: Sizes, individuals: int, storage: str = "sqlite") -> float:
+    """Seeding, start-up and the time box."""
+    seeding = individuals * (0.012 if storage == "postgres" else 0.006)
+    return seeding + sizes.conversation_window + 5
+
+
+async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
+    started = time.monotonic()
+    postgres = None if dbs.postgres_missing else dbs.postgres_url
+    bots.use_keys(dbs.key_file)
+    results = Results(sizes, machine.describe(postgres), dbs.postgres_missing)
+    budget = Budget(sizes.budget, results)
+    storages = ["sqlite"] + ([] if dbs.postgres_missing else ["postgres"])
+    within, window = sizes.answer_within, sizes.conversation_window
+
+    for crowd in sizes.crowds:
+        for storage in storages:
+            await budget.step(
+                f"conversations, Samordna on {storage}, {crowd} individuals",
+                _flow_estimate(sizes, crowd, storage),
+                partial(conversation.ours, dbs, storage, crowd, within=within, window=window),
+                results.conversations,
+            )
+        await budget.step(
+            f"conversations, plain PTB, {crowd} individuals",
+            _flow_estimate(sizes, 0),
+            partial(conversation.plain, dbs, crowd, within=within, window=window),
+            results.conversations,
+        )
+
+    await budget.step(
+        "dispatch, rate limiter lifted, SQLite",
+        sizes.dispatch_window + 10,
+        partial(dispatch.unthrottled, dbs, "sqlite", sizes.nudges, window=sizes.dispatch_window),
+        results.unthrottled,
+    )
+
+    for reminders in sizes.scale:
+        await budget.step(
+            f"scale, Samordna, {reminders} nudges",
+            reminders / 15_000 + 8,
+            partial(scale.ours, dbs, reminders),
+            results.scale,
+        )
+        await budget.step(
+            f"scale, plain PTB, {reminders} reminders",
+            reminders / 8_000 + 8,
+            partial(scale.plain, dbs, reminders),
+            results.scale,
+        )
+
+    # Telegram's limits keep these two mostly waiting, each in processes of its own, so they
+    # run side by side; nothing else runs meanwhile, as the double would see the jitter.
+    limited = [
+        asyncio.create_task(
+            budget.step(
+                f"dispatch with Telegram's limits, {dispatch.LIMITERS[no_burst]}",
+                sizes.limits_window + 15,
+                partial(
+                    dispatch.limited,
+                    dbs,
+                    sizes.nudges,
+                    window=sizes.limits_window,
+                    no_burst=no_burst,
+                ),
+                results.limited,
+            )
+        )
+        for no_burst in (False, True)
+    ]
+    await asyncio.gather(*limited)
+
+    people, reminders = sizes.crash_individuals, sizes.crash_reminders
+    await budget.step(
+        "SIGKILL during conversations, Samordna",
+        20,
+        partial(crash.ours_conversations, dbs, people),
+        results.crashed_conversations,
+    )
+    await budget.step(
+        "SIGKILL during conversations, plain PTB",
+        15,
+        partial(crash.plain_conversations, dbs, people),
+        results.crashed_conversations,
+    )
+    await budget.step(
+        "SIGKILL while reminders go out, Samordna",
+        25,
+        partial(crash.ours_reminders, dbs, reminders),
+        results.crashed_reminders,
+    )
+    await budget.step(
+        "SIGKILL while reminders go out, plain PTB",
+        15,
+        partial(crash.plain_reminders, dbs, reminders),
+        results.crashed_reminders,
+    )
+
+    profile_file = dbs.path("profile") / "conversation.pyisession"
+    profiled = await budget.step(
+        "profile of the conversation on SQLite",
+        25,
+        partial(
+            conversation.ours,
+            dbs,
+            "sqlite",
+            sizes.profile_individuals,
+            within=within,
+            window=window,
+            profile=profile_file,
+        ),
+    )
+    if profiled is not None:
+        results.profile_run = profiled
+        results.profile = profiling.read(profile_file)
+
+    if not dbs.postgres_missing:
+        await budget.step(
+            "dispatch, rate limiter lifted, PostgreSQL",
+            sizes.dispatch_window + 15,
+            partial(
+                dispatch.unthrottled, dbs, "postgres", sizes.nudges, window=sizes.dispatch_window
+            ),
+            results.unthrottled,
+        )
+
+    results.machine.load_after = os.getloadavg()
+    results.seconds = time.monotonic() - started
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    sizes = QUICK if args.quick else Sizes()
+    with TempDatabases() as dbs:
+        results = asyncio.run(run_all(sizes, dbs))
+    args.output.write_text(render(results, quick=args.quick))
+    print(f"wrote {args.output} after {results.seconds:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Experiment 3: 1,000 to 100,000 nudges scheduled over the next year.
+
+For each size: the bot process's start-up time (from ``exec`` to polling) and resident memory
+once it runs, and for ours the time to find what is due. The plain bot keeps its reminders in
+``bot_data`` and has one ``run_once`` job each in memory, so its start-up includes scheduling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from telegram import Bot
+
+from bench import bots, seeding
+from bench.databases import TempDatabases
+from bench.plain_ptb import write_reminders
+from bench.proc import BotProcess
+from bot.bot_api_double import BotApiDouble
+from bot.clock import ManualClock, SystemClock
+from bot.db import Database
+from bot.dispatcher import Dispatcher
+from bot.models import OutboxMessage, OutboxStatus
+from bot.runtime import Services
+from flows.engine import FlowEngine
+
+FIRST_CHAT = 300_000
+NUDGES_PER_PERSON = 5
+SETTLE = 2.0
+LOOK_AHEAD = timedelta(days=1)
+YEAR = timedelta(days=365)
+
+
+@dataclass
+class ScaleRun:
+    bot: str
+    reminders: int
+    startup_seconds: float
+    rss_mib: float
+    find_ms: float | None = None
+    claim_ms: float | None = None
+    claimed: int | None = None
+    schedule_seconds: float | None = None
+
+
+def _year_plan(reminders: int) -> list[tuple[int, datetime]]:
+    """Reminders due between an hour and a year from now, five for each person."""
+    now = SystemClock().now()
+    people = max(1, reminders // NUDGES_PER_PERSON)
+    chats = list(range(FIRST_CHAT, FIRST_CHAT + people))
+    return seeding.nudge_plan(reminders, chats, now + timedelta(hours=1), now + YEAR, 3)
+
+
+async def ours(dbs: TempDatabases, reminders: int) -> ScaleRun:
+    name = f"scale_{reminders}"
+    url = dbs.sqlite(name)
+    folder = dbs.path(name)
+    clock = SystemClock()
+    plan = _year_plan(reminders)
+    db = await seeding.migrated(url)
+    try:
+        await seeding.chat_users(db, clock, sorted({chat for chat, _ in plan}))
+        await seeding.nudges(db, clock, plan)
+    finally:
+        await db.dispose()
+    async with BotApiDouble() as double:
+        startup, rss = await _start_and_measure(bots.ours(double, url, folder, dbs.key_file))
+        run = ScaleRun("Samordna", reminders, startup, rss)
+        await _find_due(run, url, double, folder, dbs.key_file)
+    return run
+
+
+async def plain(dbs: TempDatabases, reminders: int) -> ScaleRun:
+    folder = dbs.path(f"scale_plain_{reminders}")
+    rows = [
+        (chat, due.timestamp(), (due + timedelta(days=1)).timestamp())
+        for chat, due in _year_plan(reminders)
+    ]
+    persistence = folder / "plain.pickle"
+    await asyncio.to_thread(write_reminders, str(persistence), rows)
+    async with BotApiDouble() as double:
+        bot = bots.plain(double, persistence, folder)
+        startup, rss = await _start_and_measure(bot)
+        scheduled = float(bot.ready_info.get("schedule_seconds", 0.0))
+    return ScaleRun("plain PTB", reminders, startup, rss, schedule_seconds=scheduled)
+
+
+async def _start_and_measure(bot: BotProcess) -> tuple[float, float]:
+    try:
+        startup = await bot.start()
+        await asyncio.sleep(SETTLE)
+        return startup, bot.rss_mib()
+    finally:
+        bot.stop()
+
+
+async def _find_due(
+    run: ScaleRun, url: str, double: BotApiDouble, folder: Path, key_file: Path
+) -> None:
+    """A day from now: the query for what is due, and a real claim of the first batch."""
+    moment = SystemClock().now() + LOOK_AHEAD
+    db = Database(url)
+    try:
+        query = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= moment)
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(100)
+        )
+        timings = []
+        for _ in range(15):
+            began = time.perf_counter()
+            async with db.transaction() as session:
+                list(await session.scalars(query))
+            timings.append(time.perf_counter() - began)
+        run.find_ms = 1000 * statistics.median(timings)
+        clock = ManualClock(moment)
+        services = Services(
+            bots.settings(double, url, folder, key_file), db, clock, FlowEngine(clock)
+        )
+        dispatcher = Dispatcher(services, Bot(double.token, base_url=double.base_url))
+        began = time.perf_counter()
+        run.claimed = len(await dispatcher.claim())
+        run.claim_ms = 1000 * (time.perf_counter() - began)
+    finally:
+        await db.dispose()
