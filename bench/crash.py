@@ -36,8 +36,6 @@ from flows.engine import FlowEngine
 
 FIRST_ID = 400_000
 MOVES_BEFORE_KILL = 4  # continue, a topic, done, a goal: two answers given
-ANSWERS_BEFORE_KILL = 2
-ANSWERS_IN_FLOW = 6
 PAST_ANY_LEASE = timedelta(minutes=15)
 TIMEOUT = 20.0
 
@@ -101,26 +99,29 @@ async def _conversations(
     result = ConversationCrash(label, len(ids))
     try:
         await bot.start()
-        await asyncio.gather(*(_begin(person) for person in people))
-        result.answers_given = ANSWERS_BEFORE_KILL * len(people)
+        before = await asyncio.gather(*(_begin(person) for person in people))
+        result.answers_given = sum(journey.answers for journey in before)
         bot.kill()
         await bot.start()
         outcomes = await asyncio.gather(*(_after_restart(person) for person in people))
     finally:
-        bot.stop()
+        bot.kill()  # measured already; a clean stop would wait for the staff notices to go
     for went_on, journey in outcomes:
         result.went_on += went_on
         if journey.saved:
             result.saved += 1
-            kept = journey.review_answers - (ANSWERS_IN_FLOW - ANSWERS_BEFORE_KILL)
-            result.answers_kept += max(0, kept) if went_on else 0
+        if went_on and journey.saved:
+            # The summary lists every answer: those given before the kill that survived, and
+            # those given after it.
+            result.answers_kept += max(0, journey.review_answers - journey.answers)
     return result
 
 
-async def _begin(person: Individual) -> None:
+async def _begin(person: Individual) -> Journey:
     journey = Journey()
     if await person.type("/prepare", journey, TIMEOUT):
         await person.go_on(journey, within=TIMEOUT, actions=MOVES_BEFORE_KILL)
+    return journey
 
 
 async def _after_restart(person: Individual) -> tuple[bool, Journey]:
@@ -135,6 +136,7 @@ async def _after_restart(person: Individual) -> tuple[bool, Journey]:
     after = person.handle.last
     went_on = after is not None and (after.text, after.buttons) != (before.text, before.buttons)
     if went_on:
+        journey.answers += move.answers
         await person.go_on(journey, within=TIMEOUT)
     return went_on, journey
 

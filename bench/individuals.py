@@ -33,6 +33,7 @@ class Journey:
     answered_at: list[float] = field(default_factory=list)
     finished: bool = False
     saved: bool = False
+    answers: int = 0
     review_answers: int = 0
     problem: str | None = None
     last_answer: float = 0.0
@@ -49,6 +50,14 @@ class Move:
     @property
     def saves(self) -> bool:
         return self.data is not None and self.data.endswith(":fin")
+
+    @property
+    def answers(self) -> bool:
+        """True for a move that gives a step its answer (shown in the review)."""
+        if self.text is not None:
+            return True
+        action = (self.data or "").rsplit(":", 1)[-1]
+        return action in ("ok", "s") or (action[:1] == "o" and action[1:].isdigit())
 
 
 def choose(message: SentMessage | None) -> Move | None:
@@ -114,6 +123,7 @@ class Individual:
                 ok = await self.press(move.data, move.message_id, journey, within)
             if not ok:
                 break
+            journey.answers += move.answers
             if move.saves and screen is not None:
                 journey.saved = True
                 journey.review_answers = screen.text.count("\n• ")
