@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import migrate
@@ -54,7 +55,10 @@ async def serve(
     try:
         async with app:
             await app.start()
-            await announce_commands(app)
+            try:
+                await announce_commands(app)
+            except TelegramError:
+                log.warning("could not set the command menus; the bot runs without them")
             await _start_updates(app, settings)
             log.info("bot @%s is running (%s)", app.bot.username, settings.mode.value)
             if on_ready is not None:

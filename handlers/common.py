@@ -20,7 +20,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import command_menu, profiles
@@ -128,7 +128,9 @@ async def deliver(update: Update, outcome: Outcome, locale: str | None = None) -
             await query.message.edit_text(first.text, reply_markup=keyboard(first))
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
-                raise
+                # The message is gone or too old to edit: show the screen as a new message.
+                log.info("could not edit the pressed message (%s); sending anew", exc.message)
+                screens.insert(0, first)
     chat = update.effective_chat
     for screen in screens:
         if chat is not None:
@@ -144,7 +146,10 @@ async def _set_menu(update: Update, chat_id: int, menu: str, locale: str) -> Non
     bot = update.get_bot()
     tr = translator(locale)
     commands = [BotCommand(name, text) for name, text in command_menu.commands(menu, tr)]
-    await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    except TelegramError:
+        log.warning("could not set the command menu of a chat", exc_info=True)
 
 
 async def send_screen(update: Update, chat_id: int, screen: Screen) -> None:

@@ -103,3 +103,24 @@ async def _rows_mentioning(bot: RunningBot, numbers: list[int]) -> list[str]:
                 if any(str(n) in joined for n in numbers):
                     found.append(f"{table}: {joined}")
     return found
+
+
+async def test_a_button_on_a_message_that_cannot_be_edited_answers_anew(
+    running_bot: RunningBot,
+) -> None:
+    from bot.bot_api_double import Fault
+
+    anna = running_bot.double.user(ANNA, language_code="sv")
+    menu = await anna.say("/start")
+    running_bot.double.inject(
+        Fault(
+            method="editMessageText",
+            status=400,
+            description="Bad Request: message to edit not found",
+            chat_id=ANNA,
+        )
+    )
+    reply = await anna.click("English")
+    assert reply is not None
+    assert reply.message_id != menu.message_id
+    assert reply.text.startswith("I will write in English from now on.")
