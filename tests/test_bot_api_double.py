@@ -141,6 +141,8 @@ async def test_click_returns_after_the_callback_answer(
     assert edited is not None
     assert edited.text == "Chosen: lang:sv"
     assert edited.edits == 1 and edited.buttons == []
+    # The answer is stored before the call is logged, so wait for the log rather than race it.
+    await api.wait_until(lambda: bool(api.calls_of("answerCallbackQuery")), what="the answer log")
     assert anna.callback_answer(api.calls_of("answerCallbackQuery")[0].params["callback_query_id"])
     assert await anna.click_data("lang:forged", edited.message_id) == "Saved"
 
