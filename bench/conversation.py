@@ -131,6 +131,9 @@ async def _drive(
         else:
             bot.kill()
     _summarise(run, journeys, began, window)
+    errors = bot.errors()
+    if errors:
+        run.problems.append(f"the bot logged {len(errors)} error(s), first: {errors[0][:200]}")
 
 
 def _summarise(run: ConversationRun, journeys: list[Journey], began: float, window: float) -> None:

@@ -36,15 +36,18 @@ class TempDatabases:
         self.postgres_url = postgres_url
         self.postgres_missing = postgres_problem(postgres_url)
         self._schemas: list[str] = []
+        self._files = 0
 
     def path(self, name: str) -> Path:
-        """A fresh directory for files that belong to one experiment."""
+        """The directory for files that belong to one experiment."""
         folder = self.root / name
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
     def sqlite(self, name: str) -> str:
-        return f"sqlite:///{self.path(name) / 'bench.db'}"
+        """A new, empty database file, even when ``name`` was used before."""
+        self._files += 1
+        return f"sqlite:///{self.path(name) / f'bench-{self._files}.db'}"
 
     def postgres(self, name: str) -> str | None:
         if self.postgres_missing is not None:

@@ -31,7 +31,6 @@ class Journey:
     updates: int = 0
     latencies: list[float] = field(default_factory=list)
     answered_at: list[float] = field(default_factory=list)
-    finished: bool = False
     saved: bool = False
     answers: int = 0
     review_answers: int = 0
@@ -114,7 +113,8 @@ class Individual:
             screen = self.handle.last
             move = choose(screen)
             if move is None:
-                journey.finished = True
+                if not journey.saved and screen is not None:
+                    journey.problem = f"stopped at a screen without buttons: {screen.text[:80]!r}"
                 break
             if move.text is not None:
                 ok = await self.type(move.text, journey, within)

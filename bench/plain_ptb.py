@@ -358,7 +358,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=PTBUserWarning)
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = build(args.persistence, args.concurrency)
     app.run_polling(poll_interval=0.0, timeout=20, allowed_updates=Update.ALL_TYPES)
 

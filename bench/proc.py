@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 READY = "READY"
+EXCEPTION = re.compile(r"^[\w.]*(Error|Exception|Exit)\b")
 
 
 class BotProcess:
@@ -66,6 +68,22 @@ class BotProcess:
                 self.ready_info = json.loads(payload) if payload else {}
                 self._ready_at = time.perf_counter()
                 self._ready.set()
+
+    def errors(self) -> list[str]:
+        """Each ERROR the process logged, with the last line of its traceback."""
+        if not self.log.exists():
+            return []
+        found: list[str] = []
+        current: list[str] = []
+        for line in [*self.log.read_text().splitlines(), "0000 END"]:
+            if line[:1].isdigit():  # a new log record
+                if current:
+                    raised = [t for t in current[1:] if EXCEPTION.match(t)]
+                    found.append(current[0] + (f" — {raised[-1]}" if raised else ""))
+                current = [line] if " ERROR " in line else []
+            elif current:
+                current.append(line)
+        return found
 
     def rss_mib(self) -> float:
         """Resident memory now, from ``/proc/<pid>/status``."""

@@ -292,8 +292,9 @@ def _largest_pair(runs: list[ScaleRun]) -> tuple[ScaleRun, ScaleRun] | None:
 def _crashes(results: Results) -> str:
     text = (
         "### After a SIGKILL\n\n"
-        "Conversations: each individual answered two questions (each acknowledged by the bot), "
-        "the bot was killed with SIGKILL and started again, and each pressed the next button "
+        "Conversations: each individual answered the first questions of the förmöte (every "
+        "answer acknowledged by the bot), the bot was killed with SIGKILL and started again, "
+        "and each pressed the next button "
         "on the screen in front of them. *Went on* counts those whose flow continued; *answers "
         "kept* counts the earlier answers that were still in their summary at the end.\n\n"
     )
