@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 catalogs: $(STAMP)
-	$(BIN)/python -m bot.i18n_catalogs compile
+	$(BIN)/python -m bot.platform.catalogs compile
 
 setup: $(STAMP) catalogs
 
@@ -39,8 +39,8 @@ bench: setup
 	$(BIN)/python -m bench.run
 
 messages: $(STAMP)
-	$(BIN)/python -m bot.i18n_catalogs update
-	$(BIN)/python -m bot.i18n_catalogs compile
+	$(BIN)/python -m bot.platform.catalogs update
+	$(BIN)/python -m bot.platform.catalogs compile
 
 migration: $(STAMP)
 	$(BIN)/python -m bot.migrate regenerate

@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from bench.proc import BotProcess
 from bot.bot_api_double import BotApiDouble
-from bot.config import Settings
-from bot.crypto import Cipher, load_or_create_keys
+from bot.platform.config import Settings
+from bot.platform.crypto import Cipher, load_or_create_keys
 
 
 def use_keys(key_file: Path) -> None:

@@ -17,7 +17,7 @@ from bench.proc import BotProcess
 from bench.recorder import AnswerRecorder
 from bench.stats import percentile
 from bot.bot_api_double import BotApiDouble
-from bot.clock import SystemClock
+from bot.platform.clock import SystemClock
 
 FIRST_ID = 100_000
 

@@ -28,10 +28,10 @@ from bench.plain_ptb import write_reminders
 from bench.proc import BotProcess
 from bench.recorder import AnswerRecorder
 from bot.bot_api_double import BotApiDouble
-from bot.clock import ManualClock, SystemClock
-from bot.db import Database
-from bot.dispatcher import Dispatcher
-from bot.runtime import Services
+from bot.chat.turn import Services
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform.clock import ManualClock, SystemClock
+from bot.platform.db import Database
 from flows.engine import FlowEngine
 
 FIRST_ID = 400_000

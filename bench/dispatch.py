@@ -21,7 +21,7 @@ from bench import bots, seeding
 from bench.databases import TempDatabases
 from bench.proc import ROOT
 from bot.bot_api_double import BotApiDouble
-from bot.clock import SystemClock
+from bot.platform.clock import SystemClock
 
 FIRST_CHAT = 200_000
 TELEGRAM_LIMIT = 30.0

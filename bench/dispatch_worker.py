@@ -19,8 +19,8 @@ from typing import Any
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.config import load_settings
-from bot.dispatcher import Dispatcher
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform.config import load_settings
 from bot.runner import open_services
 
 POOL = 64  # as many connections as the dispatcher may send on at once, and more

@@ -20,9 +20,9 @@ from typing import Any
 from telegram.ext import AIORateLimiter
 
 from bot import app as app_module
-from bot.config import load_settings
+from bot.chat.turn import Services
+from bot.platform.config import load_settings
 from bot.runner import serve
-from bot.runtime import Services
 
 
 class UnthrottledRateLimiter(AIORateLimiter):

@@ -37,7 +37,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.i18n import Translator, pick_locale, translator
+from bot.platform.i18n import Translator, pick_locale, translator
 from flows import texts
 from flows.engine import describe
 from flows.model import AnswerKind, Step

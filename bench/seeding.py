@@ -16,8 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import migrate
-from bot.clock import Clock
-from bot.db import Database
 from bot.models import (
     ChatUser,
     Individual,
@@ -28,7 +26,9 @@ from bot.models import (
     Staff,
     Unit,
 )
-from bot.outbox import dt_param
+from bot.outbox.queue import dt_param
+from bot.platform.clock import Clock
+from bot.platform.db import Database
 from tests import factories
 
 STAFF_TELEGRAM_ID = 9_000_001

@@ -8,10 +8,10 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot import command_menu
-from bot.command_menu import staff_menus
-from bot.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale, translator
-from bot.runtime import Services
+from bot.chat import command_menu
+from bot.chat.command_menu import staff_menus
+from bot.chat.turn import Services
+from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale, translator
 from bot.scheduler import schedule
 from handlers.common import SERVICES_KEY
 from handlers.setup import register_all

@@ -22,5 +22,7 @@ def load_features() -> None:
     import bot
     import flows
 
-    import_all(bot)
+    for info in pkgutil.walk_packages(bot.__path__, "bot."):
+        if "._" not in info.name and "migrations" not in info.name:
+            importlib.import_module(info.name)
     import_all(flows)

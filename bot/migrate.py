@@ -36,8 +36,8 @@ def pending_changes(database_url: str) -> list[object]:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
 
-    from bot.db import sync_url
     from bot.models import Base
+    from bot.platform.db import sync_url
 
     upgrade(database_url)
     engine = create_engine(sync_url(database_url))

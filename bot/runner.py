@@ -13,12 +13,12 @@ from telegram.ext import Application
 
 from bot import migrate
 from bot.app import announce_commands, build_application
-from bot.clock import Clock, SystemClock
-from bot.config import Mode, Settings
-from bot.crypto import Cipher, load_or_create_keys
-from bot.db import Database
+from bot.chat.turn import Services
 from bot.discovery import load_features
-from bot.runtime import Services
+from bot.platform.clock import Clock, SystemClock
+from bot.platform.config import Mode, Settings
+from bot.platform.crypto import Cipher, load_or_create_keys
+from bot.platform.db import Database
 from flows.engine import FlowEngine
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,10 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import jobs, timing
-from bot.dispatcher import Dispatcher
-from bot.runtime import Services
+from bot.chat.turn import Services
+from bot.outbox import timing
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform import jobs
 
 log = logging.getLogger(__name__)
 

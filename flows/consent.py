@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.i18n import N_, Translator
+from bot.platform.i18n import N_, Translator
 from flows import texts
 
 VERSION = 1

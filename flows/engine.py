@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.i18n import Translator
 from bot.models import FlowState
+from bot.platform.clock import Clock
+from bot.platform.i18n import Translator
 from flows import registry, texts
 from flows.model import AnswerKind, Flow, Option, Step
 from flows.screens import Button, Outcome, Screen, rows

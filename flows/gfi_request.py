@@ -3,9 +3,9 @@ and which times would suit. The same steps serve /gfi and /book."""
 
 from __future__ import annotations
 
-from bot import gfi_request
-from bot.i18n import N_
-from bot.meeting_views import CATEGORY_LABELS, WINDOW_LABELS
+from bot.meetings import request as gfi_request
+from bot.meetings.views import CATEGORY_LABELS, WINDOW_LABELS
+from bot.platform.i18n import N_
 from flows.model import AnswerKind, Flow, Option, Step
 from flows.registry import register
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.i18n import Translator
     from bot.models import FlowState
+    from bot.platform.i18n import Translator
 
 Answers = Mapping[str, Any]
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import N_
+from bot.platform.i18n import N_
 from flows.model import AnswerKind, Answers, Flow, Option, Step
 from flows.registry import register
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.i18n import Translator
     from bot.models import FlowState
+    from bot.platform.i18n import Translator
 
 NAME = "preparation"
 VERSION = 2
@@ -134,7 +134,7 @@ async def finish(session: AsyncSession, state: FlowState, tr: Translator) -> str
     """Store the answers with the meeting and share them if the consent allows."""
     if "meeting_id" not in state.context:
         return tr.gettext(DONE_TEXT)
-    from bot import preparation  # the service imports this module for the steps
+    from bot.preparation import service as preparation
 
     return await preparation.finished(session, state, tr)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot import slots
-from bot.i18n import N_
+from bot.meetings import slots
+from bot.platform.i18n import N_
 from flows.model import AnswerKind, Answers, Flow, Option, Step
 from flows.registry import register
 

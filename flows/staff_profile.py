@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, staff, units
-from bot.i18n import N_, Translator
+from bot.chat import access
 from bot.models import FlowState
+from bot.people import staff, units
+from bot.platform.i18n import N_, Translator
 from flows.model import AnswerKind, Flow, Step
 from flows.registry import register
 

@@ -11,16 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot import survey_record
-from bot.i18n import N_
+from bot.platform.i18n import N_
+from bot.survey import record as survey_record
 from flows.model import AnswerKind, Flow, Option, Step
 from flows.registry import register
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bot.i18n import Translator
     from bot.models import FlowState
+    from bot.platform.i18n import Translator
 
 NAME = "survey"
 VERSION = 1

@@ -1,6 +1,6 @@
 """Fixed texts the engine adds around every flow; translated like everything else."""
 
-from bot.i18n import N_
+from bot.platform.i18n import N_
 
 NOT_WATCHED = N_(
     "This chat is not watched all the time. In an emergency, call 112. For health advice, "

@@ -23,10 +23,10 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import command_menu, profiles
-from bot.i18n import pick_locale, translator
+from bot.chat import command_menu, profiles
+from bot.chat.turn import Services, Turn
 from bot.models import ProcessedUpdate
-from bot.runtime import Services, Turn
+from bot.platform.i18n import pick_locale, translator
 from flows.screens import Outcome, Screen
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import actions, audit, buttons, onboarding
-from bot.i18n import pick_locale
-from bot.runtime import Turn
+from bot.chat import actions, audit, buttons, onboarding
+from bot.chat.turn import Turn
+from bot.platform.i18n import pick_locale
 from flows.engine import ForeignButton
 from flows.screens import Outcome, Screen
 from handlers.common import services_of, transactional

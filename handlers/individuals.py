@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import consent, individuals, mydata
-from bot.runtime import Turn
+from bot.chat.turn import Turn
+from bot.people import consent, individuals, mydata
 from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE

@@ -5,9 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import gfi_request, meeting_actions, onboarding
+from bot.chat import onboarding
+from bot.chat.turn import Turn
+from bot.meetings import actions as meeting_actions
+from bot.meetings import request as gfi_request
 from bot.models.meetings import MeetingType
-from bot.runtime import Turn
 from flows.screens import Outcome, Screen
 from handlers.common import transactional
 from handlers.core import PRIVATE

@@ -1,12 +1,13 @@
-"""/prepare for the individual and /summary for staff; the work is in bot.preparation."""
+"""/prepare for the individual and /summary for staff; the work is in bot.preparation.service."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot import preparation, preparation_summary
-from bot.runtime import Turn
+from bot.chat.turn import Turn
+from bot.preparation import service as preparation
+from bot.preparation import summary as preparation_summary
 from flows.screens import Outcome
 from handlers.common import transactional
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import survey, survey_results
-from bot.runtime import Turn
+from bot.chat.turn import Turn
+from bot.survey import invite as survey
+from bot.survey import results as survey_results
 from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE

@@ -17,11 +17,11 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.crypto import Cipher, load_or_create_keys
+from bot.chat.turn import Services
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
+from bot.platform.crypto import Cipher, load_or_create_keys
 from bot.runner import open_services, serve
-from bot.runtime import Services
 
 if TYPE_CHECKING:
     from bot.bot_api_double import BotApiDouble

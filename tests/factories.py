@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.models import (
     ChatUser,
     Consent,
@@ -19,6 +18,7 @@ from bot.models import (
     Unit,
 )
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, UnitRequestStatus
+from bot.platform.clock import Clock
 
 
 async def unit(
@@ -157,7 +157,7 @@ from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from bot.bot_api_double import BotApiDouble
-    from bot.runtime import Services
+    from bot.chat.turn import Services
 
 
 async def rows_mentioning(services: Services, numbers: list[int]) -> list[str]:
@@ -181,7 +181,7 @@ async def deliver_due(services: Services, double: BotApiDouble) -> int:
     """Send what the outbox holds due now, without waiting for the scheduler's tick."""
     from telegram import Bot
 
-    from bot.dispatcher import Dispatcher
+    from bot.outbox.dispatcher import Dispatcher
 
     async with Bot(double.token, base_url=double.base_url) as bot:
         return await Dispatcher(services, bot).tick()

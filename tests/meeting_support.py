@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.bot_api_double.records import SentMessage
 from bot.bot_api_double.users import UserHandle
+from bot.chat.turn import Services
 from bot.models import Individual, Organisation, Role, Staff, Unit
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit
-from bot.runtime import Services
 from tests import factories
 from tests.conftest import RunningBot
 

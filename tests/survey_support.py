@@ -10,15 +10,16 @@ from PIL import Image
 from sqlalchemy import select
 from telegram import Bot
 
-from bot import events, survey
 from bot.bot_api_double import BotApiDouble
 from bot.bot_api_double.users import UserHandle
-from bot.clock import Clock
-from bot.dispatcher import Dispatcher
+from bot.chat.turn import Services
 from bot.models import Individual, Role, Staff, Unit
 from bot.models.meetings import MeetingStatus, MeetingType
 from bot.models.survey import SurveyInvitation
-from bot.runtime import Services
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform import events
+from bot.platform.clock import Clock
+from bot.survey import invite as survey
 from tests import factories
 
 SOCIAL = "Socialtjänst Innerstaden, vuxen/missbruk"

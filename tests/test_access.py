@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import access
+from bot.chat import access
+from bot.chat.turn import Services
 from bot.models import Organisation, Role
-from bot.runtime import Services
 from tests import factories
 
 

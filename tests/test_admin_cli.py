@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import cli, cli_admin, staff
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.chat.turn import Services
+from bot.cli import admin as cli_admin
+from bot.cli import main as cli
 from bot.models import Role, Staff, StaffInvite
+from bot.people import staff
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from bot.runner import open_services
-from bot.runtime import Services
 from tests import factories
 from tests.conftest import START
 
@@ -157,7 +159,7 @@ def test_audit_shows_one_case_without_telegram_ids(
     clock = ManualClock(START)
 
     async def seed(services: Services) -> str:
-        from bot import consent
+        from bot.people import consent
 
         async with services.db.transaction() as session:
             unit = await factories.unit(session, clock)

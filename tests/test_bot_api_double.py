@@ -31,7 +31,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.bot_api_double import BotApiDouble, Fault, UserHandle
-from bot.demo_console import run_console
+from bot.demo.console import run_console
 
 # PTB warns on RetryAfter.retry_after about a future type change; irrelevant here.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError, load_settings
-from bot.db import async_url, sync_url
+from bot.platform.config import SettingsError, load_settings
+from bot.platform.db import async_url, sync_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,7 @@ def test_webhook_mode_needs_its_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_command_line_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.cli.main", "db", "upgrade"],
         cwd=tmp_path,
         env={"SAMORDNA_TIMEZONE": "Nowhere/Else", "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -72,11 +72,14 @@ def test_command_line_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 def test_version_and_help(tmp_path: Path) -> None:
     version = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--version"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot.cli.main", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert version.stdout.strip() == "samordna 0.1.0"
     usage = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "--help"],
+        [sys.executable, "-m", "bot.cli.main", "db", "--help"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -87,7 +90,7 @@ def test_version_and_help(tmp_path: Path) -> None:
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.cli.main", "db", "upgrade"],
         cwd=ROOT,
         env={"SAMORDNA_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.i18n import translator
+from bot.platform.i18n import translator
 from flows.consent import Decision, Draft, Stage, add_months, advance, page, summary
 
 

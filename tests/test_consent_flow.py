@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot import events
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.models import AuditEntry, Consent, Individual, IndividualInvite, Organisation, Role
+from bot.platform import events
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from tests import factories
 from tests.conftest import RunningBot
 
@@ -238,7 +238,8 @@ async def agree_to_everything(anna: object, token: str) -> None:
 async def test_a_second_link_adds_units_to_the_same_case(
     running_bot: RunningBot, clock: ManualClock
 ) -> None:
-    from bot import access, individuals
+    from bot.chat import access
+    from bot.people import individuals
 
     services = running_bot.services
     async with services.db.transaction() as session:

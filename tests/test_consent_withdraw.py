@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import consent, events, outbox
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.chat.turn import Services
 from bot.models import AuditEntry, Consent, Individual, OutboxMessage, OutboxStatus, Role
-from bot.runtime import Services
+from bot.outbox import queue as outbox
+from bot.people import consent
+from bot.platform import events
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from tests import factories
 from tests.conftest import RunningBot
 

@@ -16,13 +16,15 @@ from sqlalchemy import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import dispatcher as dispatcher_module
-from bot import events, outbox, timing
 from bot.bot_api_double import BotApiDouble
-from bot.clock import ManualClock
-from bot.dispatcher import Dispatcher
+from bot.chat.turn import Services
 from bot.models import ChatUser, Consent, OutboxMessage, OutboxStatus, Role
-from bot.runtime import Services
+from bot.outbox import dispatcher as dispatcher_module
+from bot.outbox import queue as outbox
+from bot.outbox import timing
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform import events
+from bot.platform.clock import ManualClock
 from tests import factories
 
 ANNA = 1001

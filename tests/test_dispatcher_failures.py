@@ -11,13 +11,14 @@ from sqlalchemy import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import outbox, timing
 from bot.bot_api_double import BotApiDouble, Fault
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.dispatcher import Dispatcher
+from bot.chat.turn import Services
 from bot.models import AuditEntry, Individual, OutboxMessage, OutboxStatus, Role
-from bot.runtime import Services
+from bot.outbox import queue as outbox
+from bot.outbox import timing
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from tests import factories
 
 ANNA = 1001

@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot import distribution, meetings
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.chat.turn import Services
+from bot.meetings import distribution
+from bot.meetings import lifecycle as meetings
 from bot.models import OutboxMessage, Unit
-from bot.runtime import Services
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from tests.conftest import RunningBot
 from tests.meeting_support import DINA, local, requested, seed, text_seen
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.chat.turn import Services
 from bot.models import FlowState
-from bot.runtime import Services
 from flows import preparation
 from flows.engine import DONE, PAUSED, ForeignButton, describe
 from flows.screens import Outcome

@@ -11,10 +11,11 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from bot import distribution, events
-from bot.config import Settings
+from bot.meetings import distribution
 from bot.models import AuditEntry
 from bot.models.meetings import MeetingStatus
+from bot.platform import events
+from bot.platform.config import Settings
 from tests.conftest import RunningBot
 from tests.meeting_support import (
     DINA,

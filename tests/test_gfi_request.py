@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot import consent_request, gfi_request
-from bot.config import Settings
-from bot.i18n import translator
+from bot.meetings import consent_request
+from bot.meetings import request as gfi_request
 from bot.models import AuditEntry, Consent
 from bot.models.meetings import Meeting, MeetingStatus, MeetingUnit, UnitRequestStatus
+from bot.platform.config import Settings
+from bot.platform.i18n import translator
 from tests.conftest import RunningBot
 from tests.meeting_support import FOLKE, OLLE, SARA, local, newest_meeting, press, seed, text_seen
 

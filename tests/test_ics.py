@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 
-from bot import ics
 from bot.bot_api_double.users import UserHandle
-from bot.config import Settings
+from bot.meetings import ics
 from bot.models.meetings import MeetingStatus
+from bot.platform.config import Settings
 from tests.conftest import RunningBot
 from tests.meeting_support import (
     FOLKE,

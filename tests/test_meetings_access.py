@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import buttons
-from bot.config import Settings
+from bot.chat import buttons
 from bot.models import AuditEntry, Staff
 from bot.models.meetings import MeetingUnit, UnitRequestStatus
+from bot.platform.config import Settings
 from tests.conftest import RunningBot
 from tests.meeting_support import DINA, LARS, OLLE, local, requested, seed, text_seen
 

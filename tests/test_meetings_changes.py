@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import events
-from bot.config import Settings
 from bot.models.meetings import MeetingStatus
+from bot.platform import events
+from bot.platform.config import Settings
 from tests.conftest import RunningBot
 from tests.meeting_support import (
     DINA,

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.config import Settings
 from bot.models.meetings import Meeting, MeetingStatus, UnitRequestStatus
+from bot.platform.config import Settings
 from tests.conftest import RunningBot
 from tests.meeting_support import (
     FOLKE,

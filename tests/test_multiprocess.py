@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.bot_api_double import BotApiDouble
-from bot.clock import SystemClock
-from bot.config import Settings
+from bot.chat.turn import Services
 from bot.models import OutboxMessage, OutboxStatus
-from bot.runtime import Services
+from bot.platform.clock import SystemClock
+from bot.platform.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_CHAT = 300_000
@@ -49,7 +49,7 @@ class Sender:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "outbox", "run"],
+                [sys.executable, "-m", "bot.cli.main", "outbox", "run"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

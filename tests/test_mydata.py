@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import or_, select
 
-from bot import events, outbox
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.chat.turn import Services
 from bot.models import AuditEntry, ButtonToken, FlowState, OutboxMessage, Role
-from bot.runtime import Services
+from bot.outbox import queue as outbox
+from bot.platform import events
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from flows import preparation
 from tests import factories
 from tests.conftest import RunningBot

@@ -15,11 +15,9 @@ from sqlalchemy import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot import actions, events, nudges, profiles, reminders, timing
-from bot import dispatcher as dispatcher_module
 from bot.bot_api_double import BotApiDouble, SentMessage
-from bot.clock import ManualClock
-from bot.dispatcher import Dispatcher
+from bot.chat import actions, profiles
+from bot.chat.turn import Services, Turn
 from bot.models import (
     Consent,
     Individual,
@@ -32,7 +30,13 @@ from bot.models import (
 )
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType
 from bot.models.nudges import TransitionCheck
-from bot.runtime import Services, Turn
+from bot.nudges import follow_ups as nudges
+from bot.nudges import reminders
+from bot.outbox import dispatcher as dispatcher_module
+from bot.outbox import timing
+from bot.outbox.dispatcher import Dispatcher
+from bot.platform import events
+from bot.platform.clock import ManualClock
 from flows.screens import Outcome
 from tests import factories
 

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import events, timing
-from bot.config import Settings
 from bot.models import Organisation, Role
 from bot.models.meetings import Meeting
+from bot.outbox import timing
+from bot.platform import events
+from bot.platform.config import Settings
 from tests import factories
 from tests.conftest import RunningBot
 

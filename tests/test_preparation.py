@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import actions, buttons, events, preparation, preparation_reminders, preparation_summary
-from bot.clock import ManualClock
+from bot.chat import actions, buttons
+from bot.chat.turn import Services, Turn
 from bot.models import Consent, Individual, Organisation, OutboxMessage, OutboxStatus, Role
 from bot.models.meetings import Meeting, MeetingType, Preparation
-from bot.runtime import Services, Turn
+from bot.platform import events
+from bot.platform.clock import ManualClock
+from bot.preparation import reminders as preparation_reminders
+from bot.preparation import service as preparation
+from bot.preparation import summary as preparation_summary
 from flows.engine import REVIEW
 from flows.screens import Outcome
 from tests import factories

@@ -10,13 +10,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import events, outbox
 from bot.bot_api_double import SentMessage, UserHandle
-from bot.config import Settings
+from bot.chat.turn import Services
 from bot.models import AuditEntry, Organisation, OutboxMessage, Role
 from bot.models.meetings import MeetingType, Preparation
-from bot.preparation import SUMMARY_ACTION
-from bot.runtime import Services
+from bot.outbox import queue as outbox
+from bot.platform import events
+from bot.platform.config import Settings
+from bot.preparation.service import SUMMARY_ACTION
 from tests import factories
 from tests.conftest import RunningBot
 

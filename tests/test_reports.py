@@ -14,13 +14,15 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cli, report_chart, report_formats, reports
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.chat.turn import Services
+from bot.cli import main as cli
 from bot.models import Unit
 from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyResponse
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from bot.runner import open_services
-from bot.runtime import Services
+from bot.survey import report as reports
+from bot.survey import report_chart, report_formats
 from tests import factories
 from tests.survey_support import png_text
 

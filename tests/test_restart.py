@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.clock import SystemClock
-from bot.config import Settings
+from bot.chat.turn import Services
 from bot.models import FlowState
-from bot.runtime import Services
+from bot.platform.clock import SystemClock
+from bot.platform.config import Settings
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ class BotProcess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
+                [sys.executable, "-m", "bot.cli.main", "run"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

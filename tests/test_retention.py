@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import buttons, consent, individuals, outbox, retention, staff
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.chat import buttons
+from bot.chat.turn import Services
 from bot.models import AuditEntry, CodeAttempt, Individual, IndividualInvite, Role
-from bot.runtime import Services
+from bot.outbox import queue as outbox
+from bot.people import consent, individuals, retention, staff
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from flows import preparation
 from tests import factories
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot import staff
-from bot.clock import ManualClock
+from bot.chat.turn import Services
 from bot.models import Role, StaffInvite, StaffMembership
-from bot.runtime import Services
+from bot.people import staff
+from bot.platform.clock import ManualClock
 from tests import factories
 
 

@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import func, select
 
-from bot import demo_people
+from bot.chat.turn import Services
+from bot.demo import people as demo_people
 from bot.models import Individual, IndividualInvite, Staff, Unit
-from bot.runtime import Services
 from tests.conftest import RunningBot
 
 

@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import cli_admin, staff
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.cli import admin as cli_admin
 from bot.models import AuditEntry, Role, Staff, StaffInvite, StaffMembership
+from bot.people import staff
+from bot.platform.clock import ManualClock
+from bot.platform.config import Settings
 from tests import factories
 from tests.conftest import RunningBot
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from bot import events, reports
 from bot.models import Consent, Individual, OutboxMessage
 from bot.models.meetings import MeetingType
 from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyResponse
+from bot.platform import events
+from bot.survey import report as reports
 from tests.conftest import RunningBot
 from tests.survey_support import (
     HOUR,

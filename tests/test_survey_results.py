@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot.cli import main as cli
 from bot.models import Role
 from tests import factories
 from tests.conftest import RunningBot

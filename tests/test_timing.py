@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
-from bot.timing import Policy, is_working_day
+from bot.outbox.timing import Policy, is_working_day
+from bot.platform.config import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

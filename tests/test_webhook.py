@@ -7,9 +7,9 @@ import socket
 
 from pydantic import SecretStr
 
-from bot.config import Mode, Settings
+from bot.chat.turn import Services
+from bot.platform.config import Mode, Settings
 from bot.runner import serve
-from bot.runtime import Services
 
 
 def _free_port() -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from bot.db import sync_url, tune_sync_engine
 from bot.models import Base
+from bot.platform.db import sync_url, tune_sync_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from bot.crypto import Cipher
+from bot.platform.crypto import Cipher
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

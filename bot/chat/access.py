@@ -1,0 +1,159 @@
+"""Who may do what. Every command and button checks here on the server side; hiding a button
+is never the check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.chat import audit
+from bot.chat.turn import Turn
+from bot.models import Consent, Individual, Role, Staff, StaffMembership
+from bot.platform.i18n import N_
+from flows.screens import Outcome, Screen
+
+STAFF_ONLY = N_("That is only for staff at a unit.")
+ADMIN_ONLY = N_("That is only for admins.")
+NOT_YOUR_CASE = N_("You do not have access to that case.")
+UNKNOWN_ACTOR = "telegram-account"
+
+
+class AccessDenied(Exception):
+    """The person lacks the role or the relation to the case; the caller refuses and audits."""
+
+
+async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | None:
+    return await session.scalar(
+        select(Staff)
+        .where(Staff.telegram_id == telegram_id, Staff.removed_at.is_(None))
+        .options(selectinload(Staff.memberships))
+    )
+
+
+async def individual_by_telegram(session: AsyncSession, telegram_id: int) -> Individual | None:
+    return await session.scalar(select(Individual).where(Individual.telegram_id == telegram_id))
+
+
+async def roles_of(session: AsyncSession, staff_id: int) -> dict[int, Role]:
+    """Unit id to role for one staff member."""
+    rows = await session.execute(
+        select(StaffMembership.unit_id, StaffMembership.role).where(
+            StaffMembership.staff_id == staff_id
+        )
+    )
+    return {unit_id: Role(role) for unit_id, role in rows.all()}
+
+
+def has_role(roles: dict[int, Role], role: Role, unit_id: int | None = None) -> bool:
+    """Admin outranks distributor, which outranks staff."""
+    rank = {Role.STAFF: 0, Role.DISTRIBUTOR: 1, Role.ADMIN: 2}
+    wanted = rank[role]
+    if unit_id is not None:
+        held = roles.get(unit_id)
+        return held is not None and rank[held] >= wanted
+    return any(rank[held] >= wanted for held in roles.values())
+
+
+async def active_consent(
+    session: AsyncSession, individual_id: int, now: datetime
+) -> Consent | None:
+    """The newest consent that is neither withdrawn nor expired."""
+    consents = await session.scalars(
+        select(Consent)
+        .where(
+            Consent.individual_id == individual_id,
+            Consent.withdrawn_at.is_(None),
+            Consent.expired_at.is_(None),
+            Consent.valid_until > now,
+        )
+        .options(selectinload(Consent.units))
+        .order_by(Consent.given_at.desc())
+    )
+    return consents.first()
+
+
+async def case_unit_ids(session: AsyncSession, individual_id: int, now: datetime) -> set[int]:
+    """Every unit some active consent covers; a second invitation may add units."""
+    consents = await session.scalars(
+        select(Consent)
+        .where(
+            Consent.individual_id == individual_id,
+            Consent.withdrawn_at.is_(None),
+            Consent.expired_at.is_(None),
+            Consent.valid_until > now,
+        )
+        .options(selectinload(Consent.units))
+    )
+    return {unit.id for consent in consents for unit in consent.units}
+
+
+async def can_open_case(
+    session: AsyncSession, staff: Staff, individual: Individual, now: datetime
+) -> bool:
+    """Staff see a case when it is theirs, or when its consent covers one of their units."""
+    if individual.responsible_staff_id == staff.id:
+        return True
+    mine = set((await roles_of(session, staff.id)).keys())
+    return bool(mine & await case_unit_ids(session, individual.id, now))
+
+
+async def require_case(
+    session: AsyncSession, staff: Staff, individual: Individual, now: datetime
+) -> None:
+    if not await can_open_case(session, staff, individual, now):
+        raise AccessDenied(f"staff {staff.id} may not open case {individual.case_ref}")
+
+
+async def actor_for(session: AsyncSession, telegram_id: int) -> str:
+    """How an audit entry names the person: a staff id or a case reference, never a Telegram id."""
+    staff = await staff_by_telegram(session, telegram_id)
+    if staff is not None:
+        return f"staff:{staff.id}"
+    individual = await individual_by_telegram(session, telegram_id)
+    if individual is not None:
+        return individual.case_ref
+    return UNKNOWN_ACTOR
+
+
+async def case_ref_in(session: AsyncSession, payload: dict[str, object]) -> str | None:
+    """The case a button's payload names, through ``case_ref`` or ``individual_id``."""
+    ref = payload.get("case_ref")
+    if isinstance(ref, str):
+        return ref[:16]
+    individual_id = payload.get("individual_id")
+    if isinstance(individual_id, int) and not isinstance(individual_id, bool):
+        individual = await session.get(Individual, individual_id)
+        return individual.case_ref if individual is not None else None
+    return None
+
+
+async def require_staff(
+    session: AsyncSession, telegram_id: int, role: Role = Role.STAFF, unit_id: int | None = None
+) -> Staff:
+    """The active staff member behind this account holding ``role``; raises AccessDenied."""
+    staff = await staff_by_telegram(session, telegram_id)
+    if staff is None:
+        raise AccessDenied("not staff")
+    if not has_role(await roles_of(session, staff.id), role, unit_id):
+        raise AccessDenied(f"staff {staff.id} lacks {role.value}")
+    return staff
+
+
+async def refuse(
+    turn: Turn,
+    what: str,
+    message: str = STAFF_ONLY,
+    *,
+    case_ref: str | None = None,
+    toast: bool = False,
+) -> Outcome:
+    """Say no in one line and write the audit entry every refusal needs."""
+    actor = await actor_for(turn.session, turn.telegram_id)
+    audit.record(turn.session, turn.clock, "refused", actor=actor, case_ref=case_ref, what=what)
+    text = turn.tr.gettext(message)
+    if toast:
+        return Outcome(toast=text, replace=False)
+    return Outcome([Screen(text)], replace=False)

@@ -1,0 +1,103 @@
+"""The ``samordna`` command line: run the bot, the offline demo, migrations and admin tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__, migrate
+from bot.platform.config import Settings, SettingsError, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _registrars() -> list[Registrar]:
+    """The sub-command groups beside run, demo and db; adding one means adding it here."""
+    from bot.cli import admin, outbox, report
+
+    return [admin.add_commands, outbox.add_commands, report.add_commands]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="samordna",
+        description="Telegram meeting assistant for joint care (GFI, SIP, förmöte, SIP-kollen).",
+    )
+    parser.add_argument("--version", action="version", version=f"samordna {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the bot (polling or webhook); without a token, the offline demo"
+    )
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="chat with the bot in this terminal, offline")
+    demo.set_defaults(handler=_demo)
+
+    db = commands.add_parser("db", help="database tasks")
+    db_commands = db.add_subparsers(dest="db_command", metavar="TASK", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply all database migrations")
+    upgrade.set_defaults(handler=_db_upgrade)
+
+    for registrar in _registrars():
+        registrar(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Command | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"samordna: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return handler(args, settings)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    migrate.upgrade(settings.resolved_database_url)
+    print("database is up to date")
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.token:
+        print("No SAMORDNA_TELEGRAM_TOKEN is set: starting the offline demo.", file=sys.stderr)
+        return _demo(args, settings)
+    from bot.runner import serve
+
+    async def _serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, stop)
+
+    asyncio.run(_serve())
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo.run import run_demo
+
+    asyncio.run(run_demo(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

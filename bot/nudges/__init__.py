@@ -1,0 +1,1 @@
+"""Follow-up nudges: meeting reminders, unrecorded outcomes, due follow-ups, transitions."""

@@ -1,0 +1,488 @@
+"""Nudges that close gaps outside a single meeting.
+
+- The transition check: a set number of days (default 14) after a referral, the individual is
+  asked whether their contact with the new unit has started. "No", or no answer within a few
+  days, tells the staff member who referred them; when the individual cannot be asked here
+  (no consent to reminders), that staff member is reminded to check instead.
+- Consent about to end (default 14 days before): the individual hears what happens and how to
+  renew; their responsible staff member hears it too.
+- A message that could not be delivered, or an individual who blocked the bot: the
+  responsible staff member is told, so that someone reaches the person another way.
+- Consent withdrawn or ended, or the case closed: every nudge still waiting for the individual
+  stops, and so do the staff nudges about them from this module and :mod:`bot.nudges.reminders`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.chat import access, actions, audit, buttons
+from bot.chat.turn import Services, Turn
+from bot.models import Consent, Individual, OutboxMessage, Unit
+from bot.models.meetings import Meeting
+from bot.models.nudges import TransitionCheck
+from bot.nudges import reminders
+from bot.outbox import queue as outbox
+from bot.outbox import timing
+from bot.people import contacts
+from bot.platform import events, jobs
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_
+from flows.screens import Outcome, Screen
+
+KIND_FAILED = "delivery_failed"
+KIND_UNREACHABLE = "individual_unreachable"
+KIND_TRANSITION = "transition_check"
+KIND_TRANSITION_SILENT = "transition_unanswered"
+KIND_TRANSITION_NOT_STARTED = "transition_not_started"
+KIND_TRANSITION_STAFF_CHECK = "transition_staff_check"
+KIND_CONSENT_ENDING = "consent_ending"
+KIND_CONSENT_ENDING_STAFF = "consent_ending_staff"
+STAFF_KINDS_ABOUT_A_CASE = (
+    KIND_TRANSITION_SILENT,
+    KIND_TRANSITION_NOT_STARTED,
+    KIND_TRANSITION_STAFF_CHECK,
+    KIND_CONSENT_ENDING_STAFF,
+    *reminders.MEETING_KINDS,
+    reminders.KIND_CANNOT_COME,
+)
+
+STARTED_ACTION = "transition_started"
+NOT_STARTED_ACTION = "transition_not_started"
+RENEW_ACTION = "consent_renew"
+STARTED = "started"
+NOT_STARTED = "not_started"
+
+FAILED = N_("I could not deliver {what} to {case}. Please reach them another way if it matters.")
+UNREACHABLE = N_(
+    "{case} has blocked or left the chat with me, so my messages no longer reach them. "
+    "Their reminders are stopped. Please reach them another way."
+)
+TRANSITION_ASK = N_(
+    "Hi! At the meeting on {date} you were referred to {unit}. "
+    "Has your contact with {unit} started?\n\n{contact}"
+)
+STARTED_LABEL = N_("Yes, it has started")
+NOT_STARTED_LABEL = N_("No, not yet")
+STARTED_REPLY = N_("Good to hear, thank you! If something stops, call {unit} on {phone}.")
+NOT_STARTED_REPLY = N_(
+    "Thank you for telling me. It happens. I have let the person who referred you know, so "
+    "they can help you get started. You can also call {unit} on {phone}."
+)
+ALREADY_ANSWERED = N_("You have already answered this. Thank you!")
+TRANSITION_NOT_STARTED = N_(
+    "{case} says their contact with {unit} has not started yet. They were referred at the "
+    "meeting on {date}. Please follow up."
+)
+TRANSITION_SILENT = N_(
+    "{case} has not answered whether their contact with {unit} has started. They were "
+    "referred at the meeting on {date}. Please check with them."
+)
+TRANSITION_STAFF_CHECK = N_(
+    "Time to check whether the contact of {case} with {unit} has started. They were referred "
+    "at the meeting on {date}. I cannot ask them here, so please check with them."
+)
+CONSENT_ENDING = N_(
+    "Your consent ends on {date}. Consent (samtycke) is your permission for the units to "
+    "work together with you here.\n\n"
+    "When it ends, I stop sending you reminders, and what I store about you is deleted after "
+    "{days} days. If you want to go on, renew it with the button below.\n{contact}"
+)
+RENEW_LABEL = N_("Renew my consent")
+CONSENT_ENDING_STAFF = N_(
+    "The consent for {case} ends on {date}. If the cooperation should go on, ask them to renew it."
+)
+
+outbox.describe_kind(KIND_TRANSITION, N_("a question about their referral"))
+outbox.describe_kind(KIND_CONSENT_ENDING, N_("a notice that their consent ends"))
+
+
+# ----------------------------------------------------------------- failed deliveries
+
+
+async def delivery_failed(session: AsyncSession, clock: Clock, row: OutboxMessage) -> None:
+    """A row to an individual failed for good: their responsible staff member hears of it."""
+    if row.staff_id is not None or row.individual_id is None:
+        return
+    person = await session.get(Individual, row.individual_id)
+    if person is None:
+        return
+    audit.record(
+        session, clock, "message_failed", actor="system", case_ref=person.case_ref, kind=row.kind
+    )
+    staff = await contacts.responsible_staff(session, person)
+    if staff is None or staff.telegram_id is None:
+        return
+    await outbox.enqueue(
+        session,
+        clock,
+        chat_id=staff.telegram_id,
+        staff_id=staff.id,
+        individual_id=person.id,
+        kind=KIND_FAILED,
+        message=FAILED,
+        params={"case": person.case_ref, "what": outbox.msg_param(outbox.kind_label(row.kind))},
+        dedupe_key=f"failed:{row.id}",
+    )
+
+
+async def individual_unreachable(session: AsyncSession, clock: Clock, individual_id: int) -> None:
+    """403: mark the individual unreachable, stop their nudges, tell their staff member once."""
+    person = await session.get(Individual, individual_id)
+    if person is None:
+        return
+    await outbox.cancel(session, individual_id=person.id, to_staff=False)
+    if person.unreachable_at is not None:
+        return
+    now = clock.now()
+    person.unreachable_at = now
+    audit.record(session, clock, "individual_unreachable", actor="system", case_ref=person.case_ref)
+    staff = await contacts.responsible_staff(session, person)
+    if staff is None or staff.telegram_id is None:
+        return
+    await outbox.enqueue(
+        session,
+        clock,
+        chat_id=staff.telegram_id,
+        staff_id=staff.id,
+        individual_id=person.id,
+        kind=KIND_UNREACHABLE,
+        message=UNREACHABLE,
+        params={"case": person.case_ref},
+        dedupe_key=f"unreachable:{person.id}:{int(now.timestamp())}",
+    )
+
+
+# ----------------------------------------------------------------- stopping
+
+
+@events.listen(events.CONSENT_WITHDRAWN)
+@events.listen(events.CONSENT_EXPIRED)
+@events.listen(events.CASE_CLOSED)
+async def stop_for_case(event: events.Event) -> None:
+    """Nothing more reaches the individual, nor their staff about them, from these nudges."""
+    individual_id = event.data.get("individual_id")
+    if not isinstance(individual_id, int):
+        return
+    session = event.session
+    await outbox.cancel(session, individual_id=individual_id, to_staff=False)
+    await outbox.cancel(
+        session, individual_id=individual_id, to_staff=True, kinds=STAFF_KINDS_ABOUT_A_CASE
+    )
+
+
+# ----------------------------------------------------------------- transition check
+
+
+@events.listen(events.MEETING_OUTCOME)
+async def on_outcome(event: events.Event) -> None:
+    """A referral at a held meeting gets a transition check."""
+    next_steps = event.data.get("next_steps") or []
+    unit_id = event.data.get("referred_to_unit_id")
+    meeting_id = event.data.get("meeting_id")
+    if event.data.get("outcome") != "held" or "referred" not in next_steps:
+        return
+    if not isinstance(unit_id, int) or not isinstance(meeting_id, int):
+        return
+    meeting = await event.session.get(Meeting, meeting_id)
+    if meeting is not None:
+        await plan_transition_check(event.session, event.clock, meeting, unit_id)
+
+
+async def plan_transition_check(
+    session: AsyncSession, clock: Clock, meeting: Meeting, unit_id: int
+) -> TransitionCheck | None:
+    settings = timing.active_settings()
+    policy = timing.policy()
+    now = clock.now()
+    if meeting.individual_id is None:
+        return None
+    existing = await session.scalar(
+        select(TransitionCheck).where(TransitionCheck.meeting_id == meeting.id)
+    )
+    if existing is not None:
+        return existing
+    person = await session.get(Individual, meeting.individual_id)
+    unit = await session.get(Unit, unit_id)
+    if person is None or unit is None:
+        return None
+    referred_at = meeting.starts_at or now
+    ask_day = policy.local(now).date() + timedelta(days=settings.transition_check_days)
+    check = TransitionCheck(
+        meeting_id=meeting.id,
+        individual_id=person.id,
+        unit_id=unit.id,
+        referring_staff_id=meeting.outcome_by_staff_id or meeting.requester_staff_id,
+        referred_at=referred_at,
+        ask_at=policy.at(ask_day, settings.individual_nudge_time),
+        created_at=now,
+    )
+    session.add(check)
+    await session.flush()
+    consent = await access.active_consent(session, person.id, now)
+    if person.telegram_id is None or consent is None or not consent.reminders:
+        await _tell_referrer(
+            session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
+        )
+        return check
+    home = await contacts.home_unit(session, person, meeting)
+    row = await outbox.enqueue(
+        session,
+        clock,
+        chat_id=person.telegram_id,
+        individual_id=person.id,
+        kind=KIND_TRANSITION,
+        message=TRANSITION_ASK,
+        params={
+            "check_id": check.id,
+            "date": outbox.date_param(referred_at),
+            "unit": unit.name,
+            "contact": contacts.call_line(home),
+        },
+        buttons=[
+            [
+                {"label": STARTED_LABEL, "action": STARTED_ACTION, "payload": _own(check)},
+                {
+                    "label": NOT_STARTED_LABEL,
+                    "action": NOT_STARTED_ACTION,
+                    "payload": _own(check),
+                },
+            ]
+        ],
+        due_at=check.ask_at,
+        dedupe_key=f"transition:{check.id}",
+        subject=_subject(check),
+    )
+    if row is not None:
+        check.ask_at = row.due_at
+    silent_from = check.ask_at + timedelta(days=settings.transition_answer_days)
+    await _tell_referrer(
+        session, clock, check, KIND_TRANSITION_SILENT, TRANSITION_SILENT, silent_from
+    )
+    return check
+
+
+def _subject(check: TransitionCheck) -> str:
+    return f"transition:{check.id}"
+
+
+def _own(check: TransitionCheck) -> dict[str, Any]:
+    return {"check_id": check.id}
+
+
+async def _tell_referrer(
+    session: AsyncSession,
+    clock: Clock,
+    check: TransitionCheck,
+    kind: str,
+    message: str,
+    due_at: datetime | None = None,
+) -> None:
+    staff = await contacts.active_staff(session, check.referring_staff_id)
+    person = await session.get(Individual, check.individual_id)
+    unit = await session.get(Unit, check.unit_id)
+    if staff is None or staff.telegram_id is None or person is None or unit is None:
+        return
+    await outbox.enqueue(
+        session,
+        clock,
+        chat_id=staff.telegram_id,
+        staff_id=staff.id,
+        individual_id=person.id,
+        kind=kind,
+        message=message,
+        params={
+            "check_id": check.id,
+            "case": person.case_ref,
+            "unit": unit.name,
+            "date": outbox.date_param(check.referred_at),
+        },
+        due_at=due_at,
+        dedupe_key=f"{kind}:{check.id}",
+        subject=_subject(check),
+    )
+
+
+async def _unanswered(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+    check_id = row.params.get("check_id")
+    check = await session.get(TransitionCheck, check_id) if isinstance(check_id, int) else None
+    return check is not None and check.answer is None
+
+
+outbox.guard(KIND_TRANSITION)(_unanswered)
+outbox.guard(KIND_TRANSITION_SILENT)(_unanswered)
+outbox.guard(KIND_TRANSITION_STAFF_CHECK)(_unanswered)
+
+
+async def _answering(turn: Turn, payload: dict[str, Any]) -> tuple[TransitionCheck, Unit] | Outcome:
+    check_id = payload.get("check_id")
+    check = await turn.session.get(TransitionCheck, check_id) if isinstance(check_id, int) else None
+    person = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    if check is None or person is None or check.individual_id != person.id:
+        refusal = actions.REFUSALS[buttons.Refusal.FOREIGN]
+        return Outcome(toast=turn.tr.gettext(refusal), replace=False)
+    if check.answer is not None:
+        return Outcome([Screen(turn.tr.gettext(ALREADY_ANSWERED))])
+    unit = await turn.session.get(Unit, check.unit_id)
+    if unit is None:
+        return Outcome([Screen(turn.tr.gettext(ALREADY_ANSWERED))])
+    return check, unit
+
+
+@actions.action(STARTED_ACTION)
+async def started(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    found = await _answering(turn, payload)
+    if isinstance(found, Outcome):
+        return found
+    check, unit = found
+    check.answer = STARTED
+    check.answered_at = turn.clock.now()
+    await outbox.cancel(turn.session, subject=_subject(check))
+    text = turn.tr.gettext(STARTED_REPLY).format(unit=unit.name, phone=unit.phone)
+    return Outcome([Screen(text)])
+
+
+@actions.action(NOT_STARTED_ACTION)
+async def not_started(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    """No blame: the referring staff member hears it at once and can help."""
+    found = await _answering(turn, payload)
+    if isinstance(found, Outcome):
+        return found
+    check, unit = found
+    check.answer = NOT_STARTED
+    check.answered_at = turn.clock.now()
+    await outbox.cancel(turn.session, subject=_subject(check))
+    await _tell_referrer(
+        turn.session, turn.clock, check, KIND_TRANSITION_NOT_STARTED, TRANSITION_NOT_STARTED
+    )
+    text = turn.tr.gettext(NOT_STARTED_REPLY).format(unit=unit.name, phone=unit.phone)
+    return Outcome([Screen(text)])
+
+
+# ----------------------------------------------------------------- consent ending
+
+
+@jobs.every(3600, "consent_ending_notices")
+async def consent_ending_notices(services: Services) -> None:
+    async with services.db.transaction() as session:
+        await notify_consent_ending(session, services.clock)
+
+
+async def notify_consent_ending(session: AsyncSession, clock: Clock) -> int:
+    """Queue the notices for consents that end within the notice period; safe to repeat."""
+    settings = timing.active_settings()
+    now = clock.now()
+    horizon = now + timedelta(days=settings.consent_expiry_notice_days)
+    ending = await session.scalars(
+        select(Consent)
+        .where(
+            Consent.withdrawn_at.is_(None),
+            Consent.expired_at.is_(None),
+            Consent.valid_until > now,
+            Consent.valid_until <= horizon,
+        )
+        .options(selectinload(Consent.units))
+        .order_by(Consent.id)
+    )
+    queued = 0
+    for consent in list(ending):
+        if await _renewed(session, consent, now):
+            continue
+        person = await session.get(Individual, consent.individual_id)
+        if person is None:
+            continue
+        queued += await _consent_notices(session, clock, consent, person)
+    return queued
+
+
+async def _renewed(session: AsyncSession, consent: Consent, now: datetime) -> bool:
+    """A later consent that lasts longer makes the notice pointless."""
+    later = await session.scalar(
+        select(Consent.id).where(
+            Consent.individual_id == consent.individual_id,
+            Consent.id != consent.id,
+            Consent.withdrawn_at.is_(None),
+            Consent.expired_at.is_(None),
+            Consent.valid_until > consent.valid_until,
+        )
+    )
+    return later is not None
+
+
+async def _consent_notices(
+    session: AsyncSession, clock: Clock, consent: Consent, person: Individual
+) -> int:
+    settings = timing.active_settings()
+    stamp = int(consent.valid_until.timestamp())
+    # The last day it holds: a consent "until 1 June" runs out at the start of that day.
+    last_day = consent.valid_until - timedelta(seconds=1)
+    queued = 0
+    subject = f"consent:{consent.id}"
+    common = {"consent_id": consent.id, "until": timing.stamp(consent.valid_until)}
+    if person.telegram_id is not None:
+        unit = await contacts.home_unit(session, person)
+        if unit is None and consent.units:
+            unit = consent.units[0]
+        row = await outbox.enqueue(
+            session,
+            clock,
+            chat_id=person.telegram_id,
+            individual_id=person.id,
+            kind=KIND_CONSENT_ENDING,
+            message=CONSENT_ENDING,
+            params={
+                **common,
+                "date": outbox.date_param(last_day),
+                "days": settings.retention_days,
+                "contact": contacts.call_line(unit),
+            },
+            buttons=[
+                [
+                    {
+                        "label": RENEW_LABEL,
+                        "action": RENEW_ACTION,
+                        "payload": {"individual_id": person.id},
+                    }
+                ]
+            ],
+            expires_at=consent.valid_until,
+            dedupe_key=f"consent_ending:{consent.id}:{stamp}",
+            subject=subject,
+        )
+        queued += row is not None
+    staff = await contacts.responsible_staff(session, person)
+    if staff is not None and staff.telegram_id is not None:
+        row = await outbox.enqueue(
+            session,
+            clock,
+            chat_id=staff.telegram_id,
+            staff_id=staff.id,
+            individual_id=person.id,
+            kind=KIND_CONSENT_ENDING_STAFF,
+            message=CONSENT_ENDING_STAFF,
+            params={**common, "case": person.case_ref, "date": outbox.date_param(last_day)},
+            expires_at=consent.valid_until,
+            dedupe_key=f"consent_ending_staff:{consent.id}:{stamp}:{staff.id}",
+            subject=subject,
+        )
+        queued += row is not None
+    return queued
+
+
+async def _consent_still_ending(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+    consent_id = row.params.get("consent_id")
+    consent = await session.get(Consent, consent_id) if isinstance(consent_id, int) else None
+    if consent is None or not consent.active_at(now):
+        return False
+    if timing.stamp(consent.valid_until) != row.params.get("until"):
+        return False
+    return not await _renewed(session, consent, now)
+
+
+outbox.guard(KIND_CONSENT_ENDING)(_consent_still_ending)
+outbox.guard(KIND_CONSENT_ENDING_STAFF)(_consent_still_ending)

@@ -1,0 +1,506 @@
+"""Sends the outbox: claims due rows atomically, checks each again, renders it, sends, marks it.
+
+A claim is a lease. On PostgreSQL the claim query locks with ``FOR UPDATE SKIP LOCKED``, so
+two processes never take the same row; SQLite has one writer at a time. Right before a row
+is sent, one short transaction renews the lease (only if this worker still holds it), checks
+that the row was not cancelled (withdrawn consent, a moved meeting), that its recipient can
+still receive it and that its feature still wants it, and renders it in the recipient's
+language. Then it is sent, and marked sent at once.
+
+What a crash costs: a process killed before sending loses nothing (the lease runs out and any
+process takes the row again); a process killed after Telegram accepted a message but before
+the row was marked sent causes one duplicate of that row. A withdrawal that commits while a
+message is already on its way to Telegram cannot stop that one message.
+
+Telegram's limits: every message goes through the bot's rate limiter (python-telegram-bot's
+``AIORateLimiter``, 30 a second), and this dispatcher keeps one message a second per chat: it
+claims at most a few rows per chat at a time and no chat another process is sending to, and
+sends each chat's rows in order with a second between them, chats side by side. A 429
+pauses sending for ``retry_after`` seconds and tries the row again; 5xx answers and
+time-outs retry with growing back-off and finally mark the row failed; a 403 marks the
+individual unreachable and stops their nudges. Failures are told to the responsible staff
+member through the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import socket
+import time
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.chat import access, buttons
+from bot.chat.turn import Services
+from bot.models import ChatUser, Individual, OutboxMessage, OutboxStatus, Staff
+from bot.nudges import follow_ups as nudges
+from bot.outbox import queue as outbox
+from bot.outbox import timing
+from bot.platform.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+PER_CHAT_GAP = 1.0
+PER_CHAT_CLAIM = 5
+RETRY_AFTER_TRIES = 3
+_instances = itertools.count(1)
+
+
+def worker_name() -> str:
+    """Unique per dispatcher: a lease is only ever renewed by the one that took it."""
+    return f"{socket.gethostname()[:20]}:{os.getpid()}:{next(_instances)}"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    chat_id: int
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    id: int
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+    individual_id: int | None
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # an int today, a timedelta in a later version
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Dispatcher:
+    def __init__(self, services: Services, bot: Bot, *, batch_size: int | None = None) -> None:
+        self.services = services
+        self.bot = bot
+        settings = services.settings
+        timing.install(settings)
+        self.batch_size = batch_size or settings.outbox_batch_size
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.policy = timing.Policy.from_settings(settings)
+        self.worker = worker_name()
+        self.last_examined = 0
+        self._limit = asyncio.Semaphore(settings.outbox_concurrency)
+        self._last_send: dict[int, float] = {}
+        self._hold_until = 0.0
+
+    # ----------------------------------------------------------------- the loop
+
+    async def tick(self) -> int:
+        """Send one batch of what is due now; returns how many messages went out."""
+        return await self.send_claimed(await self.claim())
+
+    async def drain(self, max_seconds: float = 30.0) -> int:
+        """Tick while full batches come back, for at most about ``max_seconds``."""
+        deadline = time.monotonic() + max_seconds
+        sent = 0
+        while True:
+            sent += await self.tick()
+            if self.last_examined < self.batch_size or time.monotonic() >= deadline:
+                return sent
+
+    async def send_claimed(self, claimed: list[Claimed]) -> int:
+        """Each chat's rows in order, a second apart; the chats side by side."""
+        chats: dict[int, list[Claimed]] = {}
+        for row in claimed:
+            chats.setdefault(row.chat_id, []).append(row)
+        results = await asyncio.gather(*(self._deliver_chat(rows) for rows in chats.values()))
+        return sum(results)
+
+    async def _deliver_chat(self, rows: list[Claimed]) -> int:
+        sent = 0
+        for row in rows:
+            sent += await self._deliver(row)
+        return sent
+
+    # ----------------------------------------------------------------- claiming
+
+    async def claim(self) -> list[Claimed]:
+        """Take the due rows (the first few per chat), applying the timing rules to each."""
+        now = self.services.clock.now()
+        due = or_(
+            and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+            and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_until < now),
+        )
+        other = aliased(OutboxMessage)
+        busy = (
+            exists()
+            .where(
+                other.chat_id == OutboxMessage.chat_id,
+                other.status == OutboxStatus.CLAIMED,
+                other.claimed_until >= now,
+            )
+            .correlate(OutboxMessage)
+        )
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=OutboxMessage.chat_id,
+                order_by=(OutboxMessage.due_at, OutboxMessage.id),
+            )
+            .label("rank")
+        )
+        ranked = select(OutboxMessage.id, OutboxMessage.due_at, rank).where(due, ~busy).subquery()
+        first = (
+            select(ranked.c.id)
+            .where(ranked.c.rank <= PER_CHAT_CLAIM)
+            .order_by(ranked.c.due_at, ranked.c.id)
+            .limit(self.batch_size)
+        )
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(first), due)
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        )
+        if self.services.db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed: list[Claimed] = []
+        async with self.services.db.transaction() as session:
+            rows = list(await session.scalars(query))
+            self.last_examined = len(rows)
+            counts = await self._sent_today(session, rows, now)
+            languages = await self._languages(session, rows)
+            for row in rows:
+                if self._defer(row, now, counts):
+                    continue
+                row.status = OutboxStatus.CLAIMED
+                row.claimed_by = self.worker
+                row.claimed_until = now + self.lease
+                claimed.append(Claimed(row.id, row.chat_id, languages.get(row.chat_id)))
+        return claimed
+
+    def _defer(self, row: OutboxMessage, now: datetime, counts: dict[int, int]) -> bool:
+        """Move a row the timing rules hold back; True when it is not to be sent now."""
+        to_individual = row.staff_id is None and row.individual_id is not None
+        when = self.policy.send_time(
+            due=row.due_at,
+            now=now,
+            to_staff=row.staff_id is not None,
+            to_individual=to_individual,
+            expires_at=row.expires_at,
+        )
+        if when is None:
+            row.status = OutboxStatus.CANCELLED
+            row.last_error = "expired"
+            row.claimed_until = None
+            return True
+        if when > now:
+            row.status = OutboxStatus.PENDING
+            row.due_at = when
+            row.claimed_until = None
+            return True
+        if to_individual and row.individual_id is not None:
+            if counts.get(row.individual_id, 0) >= self.policy.daily_cap:
+                later = self.policy.after_cap(now, row.expires_at)
+                if later is not None:
+                    row.status = OutboxStatus.PENDING
+                    row.due_at = later
+                    row.claimed_until = None
+                    return True
+            counts[row.individual_id] = counts.get(row.individual_id, 0) + 1
+        return False
+
+    async def _languages(self, session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, str]:
+        """Each recipient's language, read with the claim (seconds before the send)."""
+        chats = {row.chat_id for row in rows}
+        if not chats:
+            return {}
+        found = await session.execute(
+            select(ChatUser.telegram_id, ChatUser.language).where(ChatUser.telegram_id.in_(chats))
+        )
+        return {int(chat): str(language) for chat, language in found.all()}
+
+    async def _sent_today(
+        self, session: AsyncSession, rows: list[OutboxMessage], now: datetime
+    ) -> dict[int, int]:
+        """Messages each individual got today (local day), counting those on their way."""
+        people = {r.individual_id for r in rows if r.staff_id is None and r.individual_id}
+        if not people:
+            return {}
+        batch = [r.id for r in rows]
+        counted = await session.execute(
+            select(OutboxMessage.individual_id, func.count())
+            .where(
+                OutboxMessage.individual_id.in_(people),
+                OutboxMessage.staff_id.is_(None),
+                OutboxMessage.id.not_in(batch),
+                or_(
+                    and_(
+                        OutboxMessage.status == OutboxStatus.SENT,
+                        OutboxMessage.sent_at >= self.policy.day_start(now),
+                    ),
+                    OutboxMessage.status == OutboxStatus.CLAIMED,
+                ),
+            )
+            .group_by(OutboxMessage.individual_id)
+        )
+        return {int(person): int(n) for person, n in counted.all() if person is not None}
+
+    # ----------------------------------------------------------------- one row
+
+    async def _deliver(self, row: Claimed) -> bool:
+        try:
+            await self._pace(row.chat_id)
+            async with self._limit:
+                prepared = await self._prepare(row)
+                if prepared is None:
+                    return False
+                return await self._send(prepared)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox row %s: unexpected error; it is retried later", row.id)
+            try:
+                await self._retry(row.id, "unexpected error")
+            except Exception:
+                log.exception("outbox row %s stays claimed until its lease runs out", row.id)
+            return False
+
+    async def _pace(self, chat_id: int) -> None:
+        last = self._last_send.get(chat_id)
+        if last is not None:
+            wait = last + PER_CHAT_GAP - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        if len(self._last_send) > 10_000:
+            horizon = time.monotonic() - PER_CHAT_GAP
+            self._last_send = {c: t for c, t in self._last_send.items() if t > horizon}
+
+    async def _hold(self) -> None:
+        wait = self._hold_until - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _prepare(self, claimed: Claimed) -> Prepared | None:
+        """The last check before sending, in one short transaction that renews the lease."""
+        services = self.services
+        now = services.clock.now()
+        async with services.db.transaction() as session:
+            row = await session.scalar(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == claimed.id,
+                    OutboxMessage.status == OutboxStatus.CLAIMED,
+                    OutboxMessage.claimed_by == self.worker,
+                    OutboxMessage.claimed_until >= now,
+                )
+                .values(claimed_until=now + self.lease)
+                .returning(OutboxMessage)
+            )
+            if row is None:
+                return None
+            reason = await self._refusal(session, row, now)
+            if reason is not None:
+                row.status = OutboxStatus.CANCELLED
+                row.last_error = reason
+                row.claimed_until = None
+                return None
+            tr = services.tr(claimed.locale or services.settings.default_locale)
+            try:
+                params = await outbox.params_at_send(session, row)
+                text = outbox.render(tr, row.message, params)
+            except (KeyError, IndexError, ValueError) as exc:
+                log.error("outbox row %s cannot be rendered: %r", row.id, exc)
+                await self._mark_failed(session, row, f"render: {exc!r}"[:200])
+                return None
+            markup = await self._markup(session, tr, row)
+            individual = row.individual_id if row.staff_id is None else None
+            return Prepared(row.id, row.chat_id, text, markup, individual)
+
+    async def _refusal(
+        self, session: AsyncSession, row: OutboxMessage, now: datetime
+    ) -> str | None:
+        """Why the row must not go any more, or None."""
+        if row.staff_id is not None:
+            staff = await session.get(Staff, row.staff_id)
+            if staff is None or staff.removed_at is not None:
+                return "staff removed"
+        elif row.individual_id is not None:
+            person = await session.get(Individual, row.individual_id)
+            if person is None:
+                return "individual gone"
+            if person.unreachable_at is not None and row.created_at <= person.unreachable_at:
+                return "unreachable"
+            if await access.active_consent(session, person.id, now) is None:
+                return "no active consent"
+        if not await outbox.still_wanted(session, row, now):
+            return "no longer wanted"
+        return None
+
+    async def _markup(
+        self, session: AsyncSession, tr: Translator, row: OutboxMessage
+    ) -> InlineKeyboardMarkup | None:
+        if not row.buttons:
+            return None
+        keyboard: list[list[InlineKeyboardButton]] = []
+        for line in row.buttons:
+            keyboard.append(
+                [
+                    InlineKeyboardButton(
+                        _label(tr, spec),
+                        callback_data=await buttons.issue(
+                            session,
+                            self.services.clock,
+                            row.chat_id,
+                            spec["action"],
+                            spec.get("payload", {}),
+                            group=f"outbox:{row.id}",
+                        ),
+                    )
+                    for spec in line
+                ]
+            )
+        return InlineKeyboardMarkup(keyboard)
+
+    async def _send(self, row: Prepared) -> bool:
+        timeout = self.services.settings.outbox_send_timeout
+        retry_after = 0.0
+        for _ in range(RETRY_AFTER_TRIES):
+            await self._hold()
+            self._last_send[row.chat_id] = time.monotonic()
+            try:
+                await self.bot.send_message(
+                    row.chat_id,
+                    row.text,
+                    reply_markup=row.markup,
+                    read_timeout=timeout,
+                    write_timeout=timeout,
+                    connect_timeout=timeout,
+                    pool_timeout=timeout,
+                )
+            except RetryAfter as exc:
+                retry_after = _seconds(exc)
+                log.info("outbox row %s: Telegram asks to wait %.0f s", row.id, retry_after)
+                if retry_after > self.services.settings.outbox_max_retry_after:
+                    break
+                self._hold_until = max(self._hold_until, time.monotonic() + retry_after)
+                continue
+            except Forbidden as exc:
+                await self._blocked(row.id, str(exc))
+                return False
+            except InvalidToken as exc:
+                log.error("outbox row %s: the bot token was refused: %s", row.id, exc)
+                await self._later(row.id, self.services.settings.outbox_retry_seconds, str(exc))
+                return False
+            except (BadRequest, ChatMigrated) as exc:
+                log.warning("outbox row %s refused by Telegram: %s", row.id, exc)
+                await self._fail(row.id, str(exc))
+                return False
+            except (NetworkError, TelegramError) as exc:  # 5xx, time-outs, dropped connections
+                log.warning("outbox row %s not sent: %s", row.id, exc)
+                await self._retry(row.id, str(exc) or type(exc).__name__)
+                return False
+            await self._finish(row)
+            return True
+        await self._later(row.id, retry_after, "429 Too Many Requests")
+        return False
+
+    # ----------------------------------------------------------------- marking
+
+    async def _finish(self, row: Prepared) -> None:
+        async with self.services.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    sent_at=self.services.clock.now(),
+                    claimed_until=None,
+                    last_error=None,
+                )
+            )
+            if row.individual_id is not None:  # a message got through: not blocked any more
+                await session.execute(
+                    update(Individual)
+                    .where(
+                        Individual.id == row.individual_id, Individual.unreachable_at.is_not(None)
+                    )
+                    .values(unreachable_at=None)
+                )
+
+    async def _later(self, row_id: int, seconds: float, error: str) -> None:
+        """Back to the queue without counting an attempt (rate limits, our own token)."""
+        async with self.services.db.transaction() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None and row.status == OutboxStatus.CLAIMED:
+                row.status = OutboxStatus.PENDING
+                row.due_at = self.services.clock.now() + timedelta(seconds=seconds)
+                row.claimed_until = None
+                row.last_error = error[:200]
+
+    async def _retry(self, row_id: int, error: str) -> None:
+        """A passing failure: try again after a growing pause, or give up after the last."""
+        settings = self.services.settings
+        async with self.services.db.transaction() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is None or row.status != OutboxStatus.CLAIMED:
+                return
+            row.attempts += 1
+            if row.attempts >= settings.outbox_max_attempts:
+                await self._mark_failed(session, row, error)
+                return
+            pause = min(
+                settings.outbox_retry_seconds * 2 ** (row.attempts - 1),
+                settings.outbox_retry_max_seconds,
+            )
+            row.status = OutboxStatus.PENDING
+            row.due_at = self.services.clock.now() + timedelta(seconds=pause)
+            row.claimed_until = None
+            row.last_error = error[:200]
+
+    async def _fail(self, row_id: int, error: str) -> None:
+        async with self.services.db.transaction() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None and row.status == OutboxStatus.CLAIMED:
+                row.attempts += 1
+                await self._mark_failed(session, row, error)
+
+    async def _mark_failed(self, session: AsyncSession, row: OutboxMessage, error: str) -> None:
+        row.status = OutboxStatus.FAILED
+        row.claimed_until = None
+        row.last_error = error[:200]
+        await nudges.delivery_failed(session, self.services.clock, row)
+
+    async def _blocked(self, row_id: int, error: str) -> None:
+        """403: the person blocked the bot. Their nudges stop and their contact is told."""
+        async with self.services.db.transaction() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            row.status = OutboxStatus.FAILED
+            row.claimed_until = None
+            row.last_error = error[:200]
+            if row.staff_id is None and row.individual_id is not None:
+                await nudges.individual_unreachable(session, self.services.clock, row.individual_id)
+            else:
+                log.warning("outbox row %s: a staff chat refuses messages", row.id)
+
+
+def _label(tr: Translator, spec: dict[str, Any]) -> str:
+    label: str = spec["label"]
+    return tr.gettext(label)

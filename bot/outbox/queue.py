@@ -1,0 +1,205 @@
+"""Queueing messages the bot sends on its own initiative, and cancelling them.
+
+Content is a message id and parameters, rendered in the recipient's language only when sent:
+``{"$dt": iso}`` becomes a Babel-formatted date and time, ``{"$date": iso}`` a date,
+``{"$msg": msgid}`` a translated phrase (with ``"$params"``, itself filled in); anything else
+is inserted as it is. Buttons are stored as ``[[{"label": msgid, "action": name,
+"payload": {...}}]]`` and become checked button tokens when the message is sent.
+
+The timing rules of :mod:`bot.outbox.timing` are applied here, when a row is queued, and again by
+the dispatcher when it claims the row. A feature can register a *guard* for its kind of row:
+the dispatcher asks it right before sending whether the row is still wanted (the meeting was
+not moved, the question not yet answered), so a missed event never sends a stale nudge. It
+can also register *live parameters*, read at send time: free text such as a meeting's place
+is encrypted where it lives and never waits in the outbox in the clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import OutboxMessage, OutboxStatus
+from bot.outbox import timing
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, Translator
+
+OPEN = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+A_MESSAGE = N_("a message")
+
+Guard = Callable[[AsyncSession, OutboxMessage, datetime], Awaitable[bool]]
+LiveParams = Callable[[AsyncSession, OutboxMessage], Awaitable[dict[str, Any]]]
+_GUARDS: dict[str, list[Guard]] = {}
+_LIVE: dict[str, LiveParams] = {}
+_KIND_LABELS: dict[str, str] = {}
+
+
+def dt_param(moment: datetime) -> dict[str, str]:
+    return {"$dt": moment.isoformat()}
+
+
+def date_param(moment: datetime) -> dict[str, str]:
+    return {"$date": moment.isoformat()}
+
+
+def msg_param(message: str, **params: Any) -> dict[str, Any]:
+    if params:
+        return {"$msg": message, "$params": params}
+    return {"$msg": message}
+
+
+def render(tr: Translator, message: str, params: dict[str, Any]) -> str:
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        if isinstance(value, dict) and "$dt" in value:
+            values[name] = tr.datetime(datetime.fromisoformat(value["$dt"]))
+        elif isinstance(value, dict) and "$date" in value:
+            values[name] = tr.date(datetime.fromisoformat(value["$date"]))
+        elif isinstance(value, dict) and "$msg" in value:
+            phrase: str = value["$msg"]
+            values[name] = render(tr, phrase, value.get("$params") or {})
+        else:
+            values[name] = str(value)
+    return tr.gettext(message).format(**values)
+
+
+def guard(kind: str) -> Callable[[Guard], Guard]:
+    """Register a check the dispatcher runs right before sending a row of this kind."""
+
+    def decorate(function: Guard) -> Guard:
+        guards = _GUARDS.setdefault(kind, [])
+        if function not in guards:
+            guards.append(function)
+        return function
+
+    return decorate
+
+
+async def still_wanted(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+    for check in _GUARDS.get(row.kind, []):
+        if not await check(session, row, now):
+            return False
+    return True
+
+
+def live_params(kind: str) -> Callable[[LiveParams], LiveParams]:
+    """Register what a row of this kind reads fresh when it is sent."""
+
+    def decorate(function: LiveParams) -> LiveParams:
+        _LIVE[kind] = function
+        return function
+
+    return decorate
+
+
+async def params_at_send(session: AsyncSession, row: OutboxMessage) -> dict[str, Any]:
+    live = _LIVE.get(row.kind)
+    if live is None:
+        return dict(row.params)
+    return {**row.params, **await live(session, row)}
+
+
+def describe_kind(kind: str, label: str) -> None:
+    """Name a kind of row for staff, as in "a message to K-7F3Q (a meeting reminder)"."""
+    _KIND_LABELS[kind] = label
+
+
+def kind_label(kind: str) -> str:
+    return _KIND_LABELS.get(kind, A_MESSAGE)
+
+
+async def enqueue(
+    session: AsyncSession,
+    clock: Clock,
+    *,
+    chat_id: int,
+    kind: str,
+    message: str,
+    dedupe_key: str,
+    params: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+    individual_id: int | None = None,
+    staff_id: int | None = None,
+    subject: str | None = None,
+    buttons: list[list[dict[str, Any]]] | None = None,
+    expires_at: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue one message at the first moment the timing rules allow from ``due_at`` on.
+
+    Returns None when the same ``dedupe_key`` was queued before, or when the rules leave no
+    moment before ``expires_at``.
+    """
+    existing = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    if existing is not None:
+        return None
+    now = clock.now()
+    when = timing.policy().send_time(
+        due=due_at or now,
+        now=now,
+        to_staff=staff_id is not None,
+        to_individual=individual_id is not None,
+        expires_at=expires_at,
+    )
+    if when is None:
+        return None
+    row = OutboxMessage(
+        chat_id=chat_id,
+        individual_id=individual_id,
+        staff_id=staff_id,
+        kind=kind,
+        message=message,
+        params=params or {},
+        buttons=buttons,
+        due_at=when,
+        expires_at=expires_at,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        dedupe_key=dedupe_key,
+        subject=subject,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # queued by a concurrent transaction a moment ago
+        return None
+    return row
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    subject: str | None = None,
+    individual_id: int | None = None,
+    kind: str | None = None,
+    kinds: Collection[str] | None = None,
+    to_staff: bool | None = None,
+) -> int:
+    """Cancel every open message matching all given filters (a subject or an individual is
+    required). ``to_staff`` False keeps to rows for the individual, True to rows for staff."""
+    if subject is None and individual_id is None:
+        raise ValueError("cancel needs a subject or an individual")
+    statement = update(OutboxMessage).where(OutboxMessage.status.in_(OPEN))
+    if subject is not None:
+        statement = statement.where(OutboxMessage.subject == subject)
+    if individual_id is not None:
+        statement = statement.where(OutboxMessage.individual_id == individual_id)
+    if kind is not None:
+        statement = statement.where(OutboxMessage.kind == kind)
+    if kinds is not None:
+        statement = statement.where(OutboxMessage.kind.in_(list(kinds)))
+    if to_staff is True:
+        statement = statement.where(OutboxMessage.staff_id.is_not(None))
+    elif to_staff is False:
+        statement = statement.where(OutboxMessage.staff_id.is_(None))
+    result = await session.execute(
+        statement.values(status=OutboxStatus.CANCELLED, claimed_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,87 @@
+"""Who a nudge is about and whom to call: the responsible staff member and unit of a case,
+the staff taking part in a meeting, and the "call us" line every question to an individual
+carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Individual, Staff, StaffMembership, Unit
+from bot.models.meetings import Meeting, MeetingUnit, UnitRequestStatus
+from bot.outbox import queue as outbox
+from bot.platform.i18n import N_
+
+CALL_UNIT = N_("Questions? Call {unit} on {phone}.")
+CALL_ANY_UNIT = N_("Questions? /help shows the phone numbers of your units.")
+
+
+async def active_staff(session: AsyncSession, staff_id: int | None) -> Staff | None:
+    """A staff member who is still there and can be written to."""
+    if staff_id is None:
+        return None
+    staff = await session.get(Staff, staff_id)
+    if staff is None or staff.removed_at is not None or staff.telegram_id is None:
+        return None
+    return staff
+
+
+async def responsible_staff(session: AsyncSession, individual: Individual) -> Staff | None:
+    return await active_staff(session, individual.responsible_staff_id)
+
+
+async def home_unit(
+    session: AsyncSession, individual: Individual, meeting: Meeting | None = None
+) -> Unit | None:
+    """The unit an individual is told to call: the meeting organiser's, else the unit of
+    their responsible staff member."""
+    if meeting is not None and meeting.requester_unit_id is not None:
+        unit = await session.get(Unit, meeting.requester_unit_id)
+        if unit is not None:
+            return unit
+    if individual.responsible_staff_id is None:
+        return None
+    return await session.scalar(
+        select(Unit)
+        .join(StaffMembership, StaffMembership.unit_id == Unit.id)
+        .where(StaffMembership.staff_id == individual.responsible_staff_id)
+        .order_by(Unit.id)
+        .limit(1)
+    )
+
+
+def call_line(unit: Unit | None) -> dict[str, Any]:
+    if unit is None:
+        return outbox.msg_param(CALL_ANY_UNIT)
+    return outbox.msg_param(CALL_UNIT, unit=unit.name, phone=unit.phone)
+
+
+async def meeting_staff(session: AsyncSession, meeting: Meeting) -> list[Staff]:
+    """The organiser first, then each unit's assigned staff member; each once."""
+    ids: list[int] = []
+    if meeting.requester_staff_id is not None:
+        ids.append(meeting.requester_staff_id)
+    assigned = await session.scalars(
+        select(MeetingUnit.assigned_staff_id)
+        .where(
+            MeetingUnit.meeting_id == meeting.id,
+            MeetingUnit.status == UnitRequestStatus.ASSIGNED,
+        )
+        .order_by(MeetingUnit.unit_id)
+    )
+    for staff_id in assigned:
+        if staff_id is not None and staff_id not in ids:
+            ids.append(staff_id)
+    found = [await active_staff(session, staff_id) for staff_id in ids]
+    return [staff for staff in found if staff is not None]
+
+
+async def organiser(session: AsyncSession, meeting: Meeting) -> Staff | None:
+    """The requester; when they are gone, the first assigned staff member."""
+    staff = await active_staff(session, meeting.requester_staff_id)
+    if staff is not None:
+        return staff
+    everyone = await meeting_staff(session, meeting)
+    return everyone[0] if everyone else None

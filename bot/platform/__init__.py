@@ -1,0 +1,3 @@
+"""Infrastructure every feature stands on: settings, clock, database, encryption, languages, events
+and jobs.
+"""

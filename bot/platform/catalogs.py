@@ -1,0 +1,99 @@
+"""Keeps the catalogs in step with the code: ``python -m bot.i18n_catalogs update|compile``.
+
+``update`` extracts ``locales/messages.pot``, merges it into every language's ``.po``, takes
+translations waiting in ``locales/<lang>/incoming/*.json`` ({msgid: msgstr}), and fills English,
+the source language, with the source text itself. ``compile`` builds the ``.mo`` files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+
+from bot.platform.i18n import DOMAIN, LANGUAGE_NAMES, LOCALES_DIR
+
+ROOT = LOCALES_DIR.parent
+TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
+
+
+def _babel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
+
+
+def po_path(language: str) -> Path:
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def update() -> None:
+    _babel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "--project=samordna",
+        "-o",
+        str(TEMPLATE),
+        str(ROOT),
+    )
+    for language in LANGUAGE_NAMES:
+        path = po_path(language)
+        if path.exists():
+            _babel(
+                "update",
+                "-i",
+                str(TEMPLATE),
+                "-o",
+                str(path),
+                "-l",
+                language,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _babel("init", "-i", str(TEMPLATE), "-o", str(path), "-l", language)
+        _merge_incoming(path, language)
+
+
+def _merge_incoming(path: Path, language: str) -> None:
+    with path.open("rb") as handle:
+        catalog: Catalog = read_po(handle, locale=language)
+    incoming: dict[str, str] = {}
+    for extra in sorted((LOCALES_DIR / language / "incoming").glob("*.json")):
+        incoming.update(json.loads(extra.read_text(encoding="utf-8")))
+    for message in catalog:
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        if message.id in incoming:
+            message.string = incoming[message.id]
+        elif language == "en" and not message.string:
+            message.string = message.id
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, sort_output=True, omit_header=False)
+
+
+def compile_all() -> None:
+    _babel("compile", "-d", str(LOCALES_DIR), "-D", DOMAIN, "--statistics")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["update"]:
+        update()
+        return 0
+    if argv[:1] == ["compile"]:
+        compile_all()
+        return 0
+    print("usage: python -m bot.i18n_catalogs update|compile", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,78 @@
+"""Every user-facing string goes through here: Babel catalogs, and Babel's date formatting.
+
+Source strings are English; ``N_`` marks strings kept in data (flow steps, option labels) so that
+``pybabel extract`` finds them, and they are translated when shown, in the reader's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+DOMAIN = "messages"
+LANGUAGE_NAMES: dict[str, str] = {"sv": "Svenska", "en": "English"}
+DEFAULT_TZ = ZoneInfo("Europe/Stockholm")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+@lru_cache(maxsize=16)
+def _catalog(locale: str) -> NullTranslations:
+    return Translations.load(str(LOCALES_DIR), [locale], domain=DOMAIN)
+
+
+def pick_locale(candidate: str | None, default: str = "sv") -> str:
+    """Map a Telegram ``language_code`` such as ``en-GB`` to a language we speak."""
+    if candidate:
+        base = candidate.replace("_", "-").split("-")[0].lower()
+        if base in LANGUAGE_NAMES:
+            return base
+    return default
+
+
+class Translator:
+    """The strings and date formats of one language, in one time zone."""
+
+    def __init__(self, locale: str, tz: ZoneInfo = DEFAULT_TZ) -> None:
+        self.locale = locale
+        self.tz = tz
+        self._catalog = _catalog(locale)
+        self._babel_locale = Locale.parse(locale)
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog.ngettext(singular, plural, n)
+
+    def datetime(self, moment: dt.datetime, fmt: str = "EEEE d MMMM HH:mm") -> str:
+        return format_datetime(moment, fmt, tzinfo=self.tz, locale=self._babel_locale)
+
+    def date(self, day: dt.date | dt.datetime, fmt: str = "EEEE d MMMM") -> str:
+        if isinstance(day, dt.datetime):
+            day = day.astimezone(self.tz).date()
+        return format_date(day, fmt, locale=self._babel_locale)
+
+    def time(self, moment: dt.datetime | dt.time, fmt: str = "HH:mm") -> str:
+        if isinstance(moment, dt.datetime):
+            return format_time(moment, fmt, tzinfo=self.tz, locale=self._babel_locale)
+        return format_time(moment, fmt, locale=self._babel_locale)
+
+    @property
+    def rtl(self) -> bool:
+        return self._babel_locale.text_direction == "rtl"
+
+
+@lru_cache(maxsize=32)
+def translator(locale: str, tz_name: str = "Europe/Stockholm") -> Translator:
+    return Translator(locale, ZoneInfo(tz_name))

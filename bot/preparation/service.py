@@ -1,0 +1,486 @@
+"""Förmöte for the individual: /prepare, starting and finishing the flow for one meeting, and
+sharing the answers with the coordinator only under a sharing consent.
+
+The answers are kept as codes in :class:`Preparation`. Staff read them through
+:mod:`bot.preparation.summary`, never through a message that holds them; offers and reminders
+are in :mod:`bot.preparation.reminders`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat import access, actions, audit, buttons
+from bot.chat.turn import Turn
+from bot.models import Consent, FlowState, Individual, Staff, Unit
+from bot.models.meetings import (
+    Meeting,
+    MeetingStatus,
+    MeetingType,
+    MeetingUnit,
+    Preparation,
+    UnitRequestStatus,
+)
+from bot.outbox import queue as outbox
+from bot.people import units
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, Translator
+from flows import preparation as flow
+from flows.screens import Button, Outcome, Screen
+
+PREPARED_TYPES = (MeetingType.GFI, MeetingType.SIP, MeetingType.SIP_FOLLOWUP)
+START_ACTION = "preparation_start"
+SUMMARY_ACTION = "preparation_summary"
+OFFER_KIND = "preparation_offer"
+REMINDER_KIND = "preparation_reminder"
+SHARED_KIND = "preparation_shared"
+UNIT_CODE = "u"
+
+MEETING_KINDS = {
+    MeetingType.GFI: N_("GFI meeting"),
+    MeetingType.SIP: N_("SIP meeting"),
+    MeetingType.SIP_FOLLOWUP: N_("SIP follow-up meeting"),
+}
+EXPLAIN = {
+    MeetingType.GFI: N_(
+        "A GFI is a first, open meeting: you and at least two units share information "
+        "and get to know each other."
+    ),
+    MeetingType.SIP: N_(
+        "A SIP is a plan you make together with the units: what is done, who does it, and when."
+    ),
+    MeetingType.SIP_FOLLOWUP: N_("At a SIP follow-up you look together at how your plan is going."),
+}
+
+STAFF_NEW = N_(
+    "{case} has prepared for their {meeting} on {when}. "
+    "Only the staff taking part in the meeting can open it."
+)
+STAFF_CHANGED = N_("{case} has changed their preparation for their {meeting} on {when}.")
+SHOW_SUMMARY = N_("Show the summary")
+SHOW_CHANGES = N_("Show what changed")
+
+INTRO = N_("Getting ready for your {meeting} on {when}.")
+INTRO_AGAIN = N_("Here are the answers you gave before. Change what you want, then finish below.")
+WILL_SEND = N_(
+    "When you are done, you can send your answers to {name}, who coordinates the meeting."
+)
+WILL_SEND_STAFF = N_("When you are done, you can send your answers to the staff at the meeting.")
+STAYS_WITH_YOU = N_(
+    "You have not agreed that I share information with the units, so your answers stay "
+    "here with you."
+)
+DONE_SENT = N_(
+    "Thank you. I have sent your answers to {name}. Only the staff taking part in the "
+    "meeting can read them.\n\nWant to change something? Send /prepare."
+)
+DONE_SENT_STAFF = N_(
+    "Thank you. I have shared your answers with the staff taking part in the meeting. "
+    "Only they can read them.\n\nWant to change something? Send /prepare."
+)
+DONE_UNCHANGED = N_("Thank you. Nothing has changed since you last sent your answers.")
+DONE_KEPT = N_(
+    "Thank you. Your answers are saved here with you. You have not agreed that I share "
+    "information with the units, so I have not sent them to anyone. You can bring them up "
+    "at the meeting yourself.\n\nWant to look at them again? Send /prepare."
+)
+DONE_NOT_BOOKED = N_(
+    "Thank you. Your answers are saved. The meeting is no longer booked, so I have not "
+    "sent them to anyone."
+)
+NO_MEETING = N_(
+    "You have no meeting coming up to get ready for right now. When one is booked, "
+    "I will let you know."
+)
+NOT_CONNECTED = N_(
+    "I can help you get ready for a meeting once a unit has connected you with me. "
+    "If someone at a unit gave you a link, open it first."
+)
+NO_CONSENT = N_(
+    "You have no consent with the units right now, so I cannot keep answers for you. "
+    "If you want to talk about the meeting, call the unit."
+)
+PICK_MEETING = N_("Which meeting do you want to get ready for?")
+MEETING_GONE = N_("That meeting is no longer coming up. /prepare shows your meetings.")
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What the individual's side needs to know of one meeting, read once."""
+
+    meeting: Meeting
+    individual: Individual
+    coordinator: Staff | None
+    units: list[Unit]
+    contact: Unit | None
+
+
+@dataclass(frozen=True)
+class _At:
+    """A clock stopped at one moment: the finisher runs at the time the engine gives it."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def subject(meeting_id: int) -> str:
+    return f"preparation:{meeting_id}"
+
+
+def unit_code(unit_id: int) -> str:
+    return f"{UNIT_CODE}{unit_id}"
+
+
+def unit_id_of(code: str) -> int | None:
+    rest = code.removeprefix(UNIT_CODE)
+    return int(rest) if code.startswith(UNIT_CODE) and rest.isdigit() else None
+
+
+def kind_label(meeting: Meeting) -> str:
+    return MEETING_KINDS.get(MeetingType(meeting.type), MEETING_KINDS[MeetingType.SIP])
+
+
+def is_upcoming(meeting: Meeting, now: datetime) -> bool:
+    return (
+        meeting.status == MeetingStatus.CONFIRMED
+        and meeting.type in PREPARED_TYPES
+        and meeting.individual_id is not None
+        and meeting.starts_at is not None
+        and meeting.starts_at > now
+    )
+
+
+async def upcoming_meetings(
+    session: AsyncSession, individual_id: int, now: datetime
+) -> list[Meeting]:
+    rows = await session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.individual_id == individual_id,
+            Meeting.status == MeetingStatus.CONFIRMED,
+            Meeting.type.in_(PREPARED_TYPES),
+            Meeting.starts_at > now,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return list(rows)
+
+
+async def involved_units(session: AsyncSession, meeting: Meeting) -> list[Unit]:
+    """The requesting unit first, then each target unit that has not sent the request back."""
+    ids = list(
+        await session.scalars(
+            select(MeetingUnit.unit_id)
+            .where(
+                MeetingUnit.meeting_id == meeting.id,
+                MeetingUnit.status != UnitRequestStatus.RETURNED,
+            )
+            .order_by(MeetingUnit.queued_at, MeetingUnit.unit_id)
+        )
+    )
+    if meeting.requester_unit_id is not None:
+        ids.insert(0, meeting.requester_unit_id)
+    found = {u.id: u for u in await units.by_ids(session, ids)}
+    ordered = list(dict.fromkeys(ids))
+    return [found[i] for i in ordered if i in found]
+
+
+async def meeting_facts(session: AsyncSession, meeting: Meeting) -> MeetingFacts | None:
+    if meeting.individual_id is None:
+        return None
+    individual = await session.get(Individual, meeting.individual_id)
+    if individual is None:
+        return None
+    coordinator = (
+        await session.get(Staff, meeting.requester_staff_id)
+        if meeting.requester_staff_id is not None
+        else None
+    )
+    if coordinator is not None and coordinator.removed_at is not None:
+        coordinator = None
+    involved = await involved_units(session, meeting)
+    contact = await _contact_unit(session, involved, coordinator)
+    return MeetingFacts(meeting, individual, coordinator, involved, contact)
+
+
+async def _contact_unit(
+    session: AsyncSession, involved: list[Unit], coordinator: Staff | None
+) -> Unit | None:
+    """The coordinator's unit among those involved; the individual's way to a human."""
+    if coordinator is not None:
+        roles = await access.roles_of(session, coordinator.id)
+        for unit in involved:
+            if unit.id in roles:
+                return unit
+    return involved[0] if involved else None
+
+
+async def home_units(session: AsyncSession, individual: Individual, now: datetime) -> list[Unit]:
+    """Units to call when no meeting names one: the consent's, else the responsible person's."""
+    consent = await access.active_consent(session, individual.id, now)
+    if consent is not None and consent.units:
+        return sorted(consent.units, key=lambda u: u.name)
+    if individual.responsible_staff_id is not None:
+        roles = await access.roles_of(session, individual.responsible_staff_id)
+        return await units.by_ids(session, roles)
+    return []
+
+
+def _shares(consent: Consent | None) -> bool:
+    return consent is not None and consent.sharing
+
+
+def flow_context(facts: MeetingFacts, shares: bool) -> dict[str, Any]:
+    return {
+        "meeting_id": facts.meeting.id,
+        "unit_options": [[unit_code(u.id), u.name] for u in facts.units],
+        "coordinator": facts.coordinator.name if facts.coordinator else None,
+        "shares": shares,
+    }
+
+
+# ----------------------------------------------------------------- the individual's side
+
+
+async def prepare(turn: Turn) -> Outcome:
+    """/prepare: the one upcoming meeting at once, a choice between several, or a kind no."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    if individual is None:
+        return _say(turn.tr.gettext(NOT_CONNECTED))
+    now = turn.clock.now()
+    meetings = await upcoming_meetings(turn.session, individual.id, now)
+    if len(meetings) == 1:
+        return await start(turn, meetings[0], individual)
+    if not meetings:
+        call = units.call_line(turn.tr, await home_units(turn.session, individual, now))
+        return _say(_lines(turn.tr.gettext(NO_MEETING), call))
+    return await _choose(turn, meetings, individual)
+
+
+async def _choose(turn: Turn, meetings: Sequence[Meeting], individual: Individual) -> Outcome:
+    group = f"prepare:{individual.id}:{turn.clock.now().timestamp():.0f}"
+    done = set(
+        await turn.session.scalars(
+            select(Preparation.meeting_id).where(
+                Preparation.meeting_id.in_([m.id for m in meetings])
+            )
+        )
+    )
+    choices: list[list[Button]] = []
+    for meeting in meetings:
+        assert meeting.starts_at is not None
+        text = f"{turn.tr.gettext(kind_label(meeting))} · {turn.tr.datetime(meeting.starts_at)}"
+        data = await buttons.issue(
+            turn.session,
+            turn.clock,
+            turn.telegram_id,
+            START_ACTION,
+            {"meeting_id": meeting.id},
+            group=group,
+        )
+        choices.append([Button(("✓ " if meeting.id in done else "") + text, data)])
+    first = await meeting_facts(turn.session, meetings[0])
+    call = units.call_line(turn.tr, [first.contact] if first and first.contact else [])
+    return Outcome([Screen(_lines(turn.tr.gettext(PICK_MEETING), call), choices)], replace=False)
+
+
+@actions.action(START_ACTION)
+async def start_from_button(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    meeting = await _meeting(turn.session, payload)
+    if (
+        individual is None
+        or meeting is None
+        or meeting.individual_id != individual.id
+        or not is_upcoming(meeting, turn.clock.now())
+    ):
+        return _say(turn.tr.gettext(MEETING_GONE))
+    return await start(turn, meeting, individual)
+
+
+async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome:
+    """Open the flow for this meeting: where it was left, at the review of what was sent
+    before, or from the start."""
+    tr = turn.tr
+    facts = await meeting_facts(turn.session, meeting)
+    consent = await access.active_consent(turn.session, individual.id, turn.clock.now())
+    if facts is None or consent is None:
+        call = units.call_line(tr, [facts.contact] if facts and facts.contact else [])
+        return _say(_lines(tr.gettext(NO_CONSENT), call))
+    context = flow_context(facts, _shares(consent))
+    open_state = await _refresh_open_state(turn, meeting.id, context)
+    earlier: dict[str, Any] | None = None
+    opening = _intro(tr, facts)
+    if open_state is None:
+        saved = await saved_preparation(turn.session, meeting.id)
+        if saved is not None:
+            earlier = dict(saved.answers)
+            opening = tr.gettext(INTRO_AGAIN)
+    call = units.call_line(tr, [facts.contact] if facts.contact else [])
+    closing = "\n".join(p for p in (_sharing_line(tr, facts, _shares(consent)), call) if p)
+    return await turn.services.engine.start(
+        turn.session,
+        turn.telegram_id,
+        flow.NAME,
+        tr,
+        context=context,
+        individual_id=individual.id,
+        intro=_lines(opening, closing),
+        answers=earlier,
+    )
+
+
+def _intro(tr: Translator, facts: MeetingFacts) -> str:
+    meeting = facts.meeting
+    assert meeting.starts_at is not None
+    heading = tr.gettext(INTRO).format(
+        meeting=tr.gettext(kind_label(meeting)), when=tr.datetime(meeting.starts_at)
+    )
+    explain = EXPLAIN.get(MeetingType(meeting.type))
+    return f"{heading} {tr.gettext(explain)}" if explain else heading
+
+
+def _sharing_line(tr: Translator, facts: MeetingFacts, shares: bool) -> str:
+    if not shares:
+        return tr.gettext(STAYS_WITH_YOU)
+    if facts.coordinator is not None:
+        return tr.gettext(WILL_SEND).format(name=facts.coordinator.name)
+    return tr.gettext(WILL_SEND_STAFF)
+
+
+async def _refresh_open_state(
+    turn: Turn, meeting_id: int, context: dict[str, Any]
+) -> FlowState | None:
+    """An unfinished preparation for this meeting, its context brought up to date so the
+    engine continues it (names and consent may have changed since it was started)."""
+    for state in await turn.services.engine.open_states(turn.session, turn.telegram_id):
+        if state.flow == flow.NAME and state.context.get("meeting_id") == meeting_id:
+            private = {k: v for k, v in state.context.items() if k.startswith("_")}
+            if {k: v for k, v in state.context.items() if not k.startswith("_")} != context:
+                state.context = {**private, **context}
+            return state
+    return None
+
+
+async def saved_preparation(session: AsyncSession, meeting_id: int) -> Preparation | None:
+    return await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting_id))
+
+
+async def finished(session: AsyncSession, state: FlowState, tr: Translator) -> str:
+    """The flow's finisher: keep the answers with the meeting, then share them if allowed."""
+    clock = _At(state.updated_at)
+    now = clock.now()
+    meeting = await session.get(Meeting, int(state.context["meeting_id"]))
+    facts = await meeting_facts(session, meeting) if meeting is not None else None
+    if facts is None or facts.individual.telegram_id != state.telegram_id:
+        return tr.gettext(flow.DONE_TEXT)
+    consent = await access.active_consent(session, facts.individual.id, now)
+    if consent is None:
+        call = units.call_line(tr, [facts.contact] if facts.contact else [])
+        return _lines(tr.gettext(NO_CONSENT), call)
+    answers = flow.on_path(state.answers)
+    saved = await saved_preparation(session, facts.meeting.id)
+    if saved is None:
+        saved = Preparation(
+            meeting_id=facts.meeting.id,
+            individual_id=facts.individual.id,
+            flow_version=state.flow_version,
+            answers=answers,
+            shared_revision=0,
+            updated_at=now,
+        )
+        session.add(saved)
+    else:
+        saved.answers = answers
+        saved.flow_version = state.flow_version
+        saved.updated_at = now
+    await outbox.cancel(session, subject=subject(facts.meeting.id), kind=REMINDER_KIND)
+    if not _shares(consent):
+        return tr.gettext(DONE_KEPT)
+    if not is_upcoming(facts.meeting, now):
+        return tr.gettext(DONE_NOT_BOOKED)
+    if saved.shared_answers == answers:
+        return tr.gettext(DONE_UNCHANGED)
+    await share(session, clock, facts, saved, answers)
+    if facts.coordinator is not None:
+        return tr.gettext(DONE_SENT).format(name=facts.coordinator.name)
+    return tr.gettext(DONE_SENT_STAFF)
+
+
+async def share(
+    session: AsyncSession,
+    clock: Clock,
+    facts: MeetingFacts,
+    saved: Preparation,
+    answers: dict[str, Any],
+) -> None:
+    """Make this version the one staff read, and tell the coordinator (an update says so)."""
+    changed = saved.shared_answers is not None
+    saved.previous_answers = saved.shared_answers
+    saved.shared_answers = answers
+    saved.shared_revision = (saved.shared_revision or 0) + 1
+    saved.shared_at = clock.now()
+    meeting = facts.meeting
+    audit.record(
+        session,
+        clock,
+        "preparation_shared",
+        actor=facts.individual.case_ref,
+        case_ref=facts.individual.case_ref,
+        meeting_id=meeting.id,
+        revision=saved.shared_revision,
+    )
+    coordinator = facts.coordinator
+    if coordinator is None or coordinator.telegram_id is None or meeting.starts_at is None:
+        return
+    await outbox.enqueue(
+        session,
+        clock,
+        chat_id=coordinator.telegram_id,
+        kind=SHARED_KIND,
+        message=STAFF_CHANGED if changed else STAFF_NEW,
+        params={
+            "case": facts.individual.case_ref,
+            "meeting": outbox.msg_param(kind_label(meeting)),
+            "when": outbox.dt_param(meeting.starts_at),
+        },
+        dedupe_key=f"{subject(meeting.id)}:shared:{saved.shared_revision}",
+        staff_id=coordinator.id,
+        individual_id=facts.individual.id,
+        subject=subject(meeting.id),
+        buttons=[
+            [
+                {
+                    "label": SHOW_CHANGES if changed else SHOW_SUMMARY,
+                    "action": SUMMARY_ACTION,
+                    "payload": {"meeting_id": meeting.id},
+                }
+            ]
+        ],
+    )
+
+
+# ----------------------------------------------------------------- helpers
+
+
+async def _meeting(session: AsyncSession, payload: dict[str, Any]) -> Meeting | None:
+    meeting_id = payload.get("meeting_id")
+    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+        return None
+    return await session.get(Meeting, meeting_id)
+
+
+def _lines(*parts: str) -> str:
+    return "\n\n".join(p for p in parts if p)
+
+
+def _say(text: str) -> Outcome:
+    return Outcome([Screen(text)], replace=False)

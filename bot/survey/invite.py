@@ -1,0 +1,491 @@
+"""Asking the individual after every held meeting they took part in (SIP-kollen).
+
+A held meeting becomes an invitation in the same transaction as the outcome, so none is
+forgotten. A job then plans it: the consent decides whether the person is asked at all
+(meetings declined in consent are counted apart, so the offered rate stays honest), and the
+invitation and one reminder go to the outbox with a time to answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat import access, actions, buttons, onboarding
+from bot.chat.turn import Services, Turn
+from bot.models import Individual, OutboxMessage, OutboxStatus, Unit
+from bot.models.meetings import Meeting, MeetingType, MeetingUnit
+from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyReceipt
+from bot.outbox import queue as outbox
+from bot.platform import events, jobs
+from bot.platform.clock import Clock
+from bot.platform.config import Settings
+from bot.platform.i18n import N_
+from bot.survey.record import (
+    KIND_INVITATION,
+    KIND_REMINDER,
+    TEXTS,
+    Recorded,
+    forget_conversations,
+    subject,
+)
+from bot.survey.tokens import receipt_tokens
+from flows import survey as survey_flow
+from flows.screens import Button, Outcome, Screen
+
+HELD = "held"
+JOB_SECONDS = 30
+START_ACTION = "survey_start"
+DECLINE_ACTION = "survey_decline"
+
+# How the individual is told which meeting is meant: plain words, the professional word after.
+MEETING_NAMES = {
+    MeetingType.GFI: N_("an information meeting (GFI)"),
+    MeetingType.SIP: N_("a meeting about your joint plan (SIP)"),
+    MeetingType.SIP_FOLLOWUP: N_("a follow-up of your joint plan (SIP)"),
+    MeetingType.CLOSING: N_("a closing meeting"),
+    MeetingType.STAFF_ONLY: N_("a meeting"),
+}
+# Short names for buttons, results and reports.
+MEETING_TYPE_LABELS = {
+    MeetingType.GFI: N_("GFI meeting"),
+    MeetingType.SIP: N_("SIP meeting"),
+    MeetingType.SIP_FOLLOWUP: N_("SIP follow-up"),
+    MeetingType.CLOSING: N_("Closing meeting"),
+    MeetingType.STAFF_ONLY: N_("Staff-only meeting"),
+}
+
+INVITATION = N_(
+    "Hi! You took part in {meeting} on {date}. Would you answer a few short questions about "
+    "how it went for you? It takes about two minutes.\n\n"
+    "Your answers are anonymous: staff only see everyone's answers together, never yours. "
+    "Answering is voluntary and does not affect your care or support.\n\n"
+    "Questions? Call {unit} on {phone}."
+)
+REMINDER = N_(
+    "A reminder: would you answer a few short questions about {meeting} on {date}? It takes "
+    "about two minutes, and your answers are anonymous. You can answer until {until}.\n\n"
+    "Questions? Call {unit} on {phone}."
+)
+ANSWER = N_("Answer the questions")
+NO_THANKS = N_("No, thanks")
+NOTHING_PENDING = N_(
+    "You have no questions to answer right now. After a meeting you took part in, "
+    "I will ask you here."
+)
+CHOOSE = N_("Which meeting do you want to answer about?")
+CLOSED = N_("The questions about this meeting are closed now. Thank you anyway!")
+DECLINED_OK = N_("That's fine. I will not ask about this meeting again.")
+ABOUT = N_("About {meeting} on {date}. Questions? Call {unit} on {phone}.")
+HELP_INDIVIDUAL = N_("/survey – answer a few questions about a meeting you took part in")
+HELP_STAFF = N_("/results – participation survey results for your units")
+
+
+def month_of(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m")
+
+
+# ----------------------------------------------------------------- the outcome is recorded
+
+
+@events.listen(events.MEETING_OUTCOME)
+async def _on_outcome(event: events.Event) -> None:
+    meeting_id = event.data.get("meeting_id")
+    if isinstance(meeting_id, int):
+        outcome = str(event.data.get("outcome") or "")
+        await note_outcome(event.session, event.clock, meeting_id, outcome)
+
+
+async def note_outcome(
+    session: AsyncSession, clock: Clock, meeting_id: int, outcome: str
+) -> SurveyInvitation | None:
+    """Open an invitation for a held meeting with the individual; withdraw it if not held."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        return None
+    existing = await session.scalar(
+        select(SurveyInvitation).where(SurveyInvitation.meeting_id == meeting_id)
+    )
+    now = clock.now()
+    took_part = (
+        outcome == HELD
+        and MeetingType(meeting.type) is not MeetingType.STAFF_ONLY
+        and meeting.individual_id is not None
+    )
+    if not took_part:
+        if existing is not None and existing.status in (
+            InvitationStatus.NEW,
+            InvitationStatus.QUEUED,
+        ):
+            existing.status = InvitationStatus.CANCELLED
+            existing.updated_at = now
+            await outbox.cancel(session, subject=subject(existing.id))
+        return existing
+    if existing is not None:
+        if existing.status == InvitationStatus.CANCELLED:
+            existing.status = InvitationStatus.NEW
+            existing.recorded_at = now
+            existing.updated_at = now
+        return existing
+    invitation = SurveyInvitation(
+        meeting_id=meeting.id,
+        individual_id=meeting.individual_id,
+        status=InvitationStatus.NEW,
+        meeting_type=str(MeetingType(meeting.type).value),
+        unit_ids=await _units_involved(session, meeting),
+        meeting_at=meeting.starts_at or now,
+        recorded_at=now,
+        updated_at=now,
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation
+
+
+async def _units_involved(session: AsyncSession, meeting: Meeting) -> list[int]:
+    targets = await session.scalars(
+        select(MeetingUnit.unit_id).where(MeetingUnit.meeting_id == meeting.id)
+    )
+    units = set(targets)
+    if meeting.requester_unit_id is not None:
+        units.add(meeting.requester_unit_id)
+    return sorted(units)
+
+
+@events.listen(events.CONSENT_WITHDRAWN)
+@events.listen(events.CONSENT_EXPIRED)
+@events.listen(events.INDIVIDUAL_ERASED)
+async def _on_consent_ended(event: events.Event) -> None:
+    individual_id = event.data.get("individual_id")
+    if isinstance(individual_id, int):
+        await close_for(event.session, event.clock, individual_id)
+
+
+async def close_for(session: AsyncSession, clock: Clock, individual_id: int) -> None:
+    """Without consent nobody is asked; an offer not yet made counts as declined in consent.
+
+    Offers already made are noted first: the outbox rows that show them go with an erasure.
+    """
+    invitations = await session.scalars(
+        select(SurveyInvitation).where(SurveyInvitation.individual_id == individual_id)
+    )
+    for invitation in list(invitations):
+        offered = await _note_offered(session, invitation)
+        if invitation.status in (InvitationStatus.NEW, InvitationStatus.QUEUED):
+            invitation.status = InvitationStatus.CLOSED if offered else InvitationStatus.DECLINED
+            invitation.updated_at = clock.now()
+            await outbox.cancel(session, subject=subject(invitation.id))
+
+
+# ----------------------------------------------------------------- planning and expiry
+
+
+@jobs.every(JOB_SECONDS, "survey")
+async def survey_job(services: Services) -> None:
+    await run(services)
+
+
+async def run(services: Services) -> None:
+    """Plan new invitations, note which were sent, and close those whose time ran out."""
+    async with services.db.transaction() as session:
+        await plan(session, services.settings, services.clock)
+        await refresh(session, services.clock)
+
+
+async def plan(session: AsyncSession, settings: Settings, clock: Clock, limit: int = 200) -> int:
+    query = (
+        select(SurveyInvitation)
+        .where(SurveyInvitation.status == InvitationStatus.NEW)
+        .order_by(SurveyInvitation.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    planned = 0
+    for invitation in list(await session.scalars(query)):
+        await _plan_one(session, settings, clock, invitation)
+        planned += 1
+    return planned
+
+
+async def _plan_one(
+    session: AsyncSession, settings: Settings, clock: Clock, invitation: SurveyInvitation
+) -> None:
+    now = clock.now()
+    invitation.month = month_of(invitation.meeting_at, settings.tz)
+    invitation.survey_version = survey_flow.VERSION
+    invitation.updated_at = now
+    individual = (
+        await session.get(Individual, invitation.individual_id)
+        if invitation.individual_id is not None
+        else None
+    )
+    if individual is None or individual.telegram_id is None:
+        invitation.status = InvitationStatus.UNREACHABLE
+        return
+    consent = await access.active_consent(session, individual.id, now)
+    if consent is None:
+        invitation.status = InvitationStatus.UNREACHABLE
+        return
+    if not consent.survey:
+        invitation.status = InvitationStatus.DECLINED
+        return
+    due = invitation.recorded_at + timedelta(minutes=settings.survey_delay_minutes)
+    expires = due + timedelta(days=settings.survey_expiry_days)
+    invitation.due_at = due
+    invitation.expires_at = expires
+    contact = await contact_unit(session, invitation)
+    params: dict[str, object] = {
+        "meeting": outbox.msg_param(MEETING_NAMES[MeetingType(invitation.meeting_type)]),
+        "date": outbox.dt_param(invitation.meeting_at),
+        "unit": contact.name if contact else "",
+        "phone": contact.phone if contact else "",
+    }
+    # A meeting recorded as held again after a correction is a new round: new keys.
+    round_key = f"{invitation.id}:{int(invitation.recorded_at.timestamp())}"
+    choices = [
+        [{"label": ANSWER, "action": START_ACTION, "payload": {"invitation": invitation.id}}],
+        [{"label": NO_THANKS, "action": DECLINE_ACTION, "payload": {"invitation": invitation.id}}],
+    ]
+    row = await outbox.enqueue(
+        session,
+        clock,
+        chat_id=individual.telegram_id,
+        kind=KIND_INVITATION,
+        message=INVITATION,
+        params=params,
+        dedupe_key=f"survey-invitation:{round_key}",
+        due_at=due,
+        individual_id=individual.id,
+        subject=subject(invitation.id),
+        buttons=choices,
+    )
+    if row is not None:
+        invitation.outbox_id = row.id
+    reminder_at = due + timedelta(days=settings.survey_reminder_days)
+    if reminder_at < expires:
+        await outbox.enqueue(
+            session,
+            clock,
+            chat_id=individual.telegram_id,
+            kind=KIND_REMINDER,
+            message=REMINDER,
+            params={**params, "until": outbox.dt_param(expires)},
+            dedupe_key=f"survey-reminder:{round_key}",
+            due_at=reminder_at,
+            individual_id=individual.id,
+            subject=subject(invitation.id),
+            buttons=choices,
+        )
+    invitation.status = InvitationStatus.QUEUED
+
+
+async def contact_unit(session: AsyncSession, invitation: SurveyInvitation) -> Unit | None:
+    """The unit whose number the individual is given: the one that asked for the meeting."""
+    meeting = (
+        await session.get(Meeting, invitation.meeting_id)
+        if invitation.meeting_id is not None
+        else None
+    )
+    unit_id = meeting.requester_unit_id if meeting is not None else None
+    if unit_id is None and invitation.unit_ids:
+        unit_id = invitation.unit_ids[0]
+    return await session.get(Unit, unit_id) if unit_id is not None else None
+
+
+async def refresh(session: AsyncSession, clock: Clock) -> None:
+    now = clock.now()
+    sent = await session.execute(
+        select(SurveyInvitation, OutboxMessage.sent_at)
+        .join(OutboxMessage, OutboxMessage.id == SurveyInvitation.outbox_id)
+        .where(
+            SurveyInvitation.offered_at.is_(None),
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+    )
+    for invitation, sent_at in sent.all():
+        invitation.offered_at = sent_at or now
+    expired = await session.scalars(
+        select(SurveyInvitation).where(
+            SurveyInvitation.status == InvitationStatus.QUEUED,
+            SurveyInvitation.expires_at <= now,
+        )
+    )
+    for invitation in list(expired):
+        invitation.status = InvitationStatus.EXPIRED
+        invitation.updated_at = now
+        await outbox.cancel(session, subject=subject(invitation.id))
+
+
+async def _note_offered(session: AsyncSession, invitation: SurveyInvitation) -> bool:
+    """Whether the invitation went out, copying the time from the outbox if not done yet."""
+    if invitation.offered_at is None and invitation.outbox_id is not None:
+        row = await session.get(OutboxMessage, invitation.outbox_id)
+        if row is not None and row.status == OutboxStatus.SENT:
+            invitation.offered_at = row.sent_at or row.created_at
+    return invitation.offered_at is not None
+
+
+# ----------------------------------------------------------------- answering
+
+
+def _tokens(settings: Settings, invitation: SurveyInvitation) -> list[str]:
+    if invitation.meeting_id is None or invitation.individual_id is None:
+        return []
+    return receipt_tokens(
+        settings.resolved_key_file, invitation.meeting_id, invitation.individual_id
+    )
+
+
+async def answered(session: AsyncSession, settings: Settings, invitation: SurveyInvitation) -> bool:
+    tokens = _tokens(settings, invitation)
+    if not tokens:
+        return False
+    found = await session.scalar(
+        select(SurveyReceipt.token).where(SurveyReceipt.token.in_(tokens)).limit(1)
+    )
+    return found is not None
+
+
+def _open(invitation: SurveyInvitation, now: datetime) -> bool:
+    return invitation.status == InvitationStatus.QUEUED and (
+        invitation.expires_at is None or invitation.expires_at > now
+    )
+
+
+async def pending(
+    session: AsyncSession, settings: Settings, clock: Clock, individual_id: int
+) -> list[SurveyInvitation]:
+    """Invitations the person may still answer, oldest meeting first."""
+    rows = await session.scalars(
+        select(SurveyInvitation)
+        .where(
+            SurveyInvitation.individual_id == individual_id,
+            SurveyInvitation.status == InvitationStatus.QUEUED,
+        )
+        .order_by(SurveyInvitation.meeting_at, SurveyInvitation.id)
+    )
+    now = clock.now()
+    return [
+        invitation
+        for invitation in list(rows)
+        if _open(invitation, now) and not await answered(session, settings, invitation)
+    ]
+
+
+async def survey_command(turn: Turn) -> Outcome:
+    """/survey: the one open survey, or a choice when several meetings wait for answers."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    waiting = (
+        await pending(turn.session, turn.services.settings, turn.clock, individual.id)
+        if individual is not None
+        else []
+    )
+    if not waiting:
+        return _say(turn, NOTHING_PENDING)
+    if len(waiting) == 1:
+        return await open_survey(turn, waiting[0])
+    group = f"survey-choice:{secrets.token_hex(6)}"
+    rows: list[list[Button]] = []
+    for invitation in waiting:
+        data = await buttons.issue(
+            turn.session,
+            turn.clock,
+            turn.telegram_id,
+            START_ACTION,
+            {"invitation": invitation.id},
+            group=group,
+        )
+        rows.append([Button(_meeting_label(turn, invitation), data)])
+    return Outcome([Screen(turn.tr.gettext(CHOOSE), rows)], replace=False)
+
+
+def _meeting_label(turn: Turn, invitation: SurveyInvitation) -> str:
+    kind = turn.tr.gettext(MEETING_TYPE_LABELS[MeetingType(invitation.meeting_type)])
+    return f"{kind}, {turn.tr.date(invitation.meeting_at, 'd MMMM')}"
+
+
+async def open_survey(turn: Turn, invitation: SurveyInvitation) -> Outcome:
+    settings = turn.services.settings
+    if await answered(turn.session, settings, invitation):
+        return _say(turn, TEXTS[Recorded.ALREADY_ANSWERED])
+    tokens = _tokens(settings, invitation)
+    if not tokens or not _open(invitation, turn.clock.now()):
+        return _say(turn, CLOSED)
+    if invitation.offered_at is None:
+        # Opened before the invitation went out: that was the offer, and it need not come.
+        invitation.offered_at = turn.clock.now()
+        await outbox.cancel(turn.session, subject=subject(invitation.id), kind=KIND_INVITATION)
+    return await turn.services.engine.start(
+        turn.session,
+        turn.telegram_id,
+        survey_flow.NAME,
+        turn.tr,
+        context={"invitation": invitation.id, "receipt": tokens[0]},
+        individual_id=invitation.individual_id,
+        intro=await _about(turn, invitation),
+    )
+
+
+async def _about(turn: Turn, invitation: SurveyInvitation) -> str:
+    contact = await contact_unit(turn.session, invitation)
+    return turn.tr.gettext(ABOUT).format(
+        meeting=turn.tr.gettext(MEETING_NAMES[MeetingType(invitation.meeting_type)]),
+        date=turn.tr.datetime(invitation.meeting_at),
+        unit=contact.name if contact else "",
+        phone=contact.phone if contact else "",
+    )
+
+
+async def _own_invitation(turn: Turn, payload: dict[str, object]) -> SurveyInvitation | None:
+    """The invitation a button names, if it is the presser's own."""
+    invitation_id = payload.get("invitation")
+    if not isinstance(invitation_id, int):
+        return None
+    invitation = await turn.session.get(SurveyInvitation, invitation_id)
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    if invitation is None or individual is None or invitation.individual_id != individual.id:
+        return None
+    return invitation
+
+
+@actions.action(START_ACTION)
+async def _start_pressed(turn: Turn, payload: dict[str, object]) -> Outcome:
+    invitation = await _own_invitation(turn, payload)
+    if invitation is None:
+        return _say(turn, NOTHING_PENDING)
+    return await open_survey(turn, invitation)
+
+
+@actions.action(DECLINE_ACTION)
+async def _decline_pressed(turn: Turn, payload: dict[str, object]) -> Outcome:
+    invitation = await _own_invitation(turn, payload)
+    if invitation is None:
+        return _say(turn, NOTHING_PENDING)
+    if await answered(turn.session, turn.services.settings, invitation):
+        return _say(turn, TEXTS[Recorded.ALREADY_ANSWERED])
+    if invitation.status == InvitationStatus.QUEUED:
+        invitation.status = InvitationStatus.CLOSED
+        invitation.offered_at = invitation.offered_at or turn.clock.now()
+        invitation.updated_at = turn.clock.now()
+        await outbox.cancel(turn.session, subject=subject(invitation.id))
+        await forget_conversations(turn.session, turn.telegram_id, survey_flow.NAME, invitation.id)
+    return _say(turn, DECLINED_OK)
+
+
+def _say(turn: Turn, message: str) -> Outcome:
+    return Outcome([Screen(turn.tr.gettext(message))], replace=False)
+
+
+@onboarding.help_section
+async def _help_lines(turn: Turn) -> list[str]:
+    lines = []
+    if await access.individual_by_telegram(turn.session, turn.telegram_id) is not None:
+        lines.append(turn.tr.gettext(HELP_INDIVIDUAL))
+    if await access.staff_by_telegram(turn.session, turn.telegram_id) is not None:
+        lines.append(turn.tr.gettext(HELP_STAFF))
+    return lines

@@ -1,0 +1,224 @@
+"""The results as one picture a unit head reads at a glance: key figures on top, one stacked bar
+per question, and the month-by-month trend below.
+
+matplotlib is imported inside the functions (start-up imports every module) and only its
+object API is used, with the Agg canvas, so charts can be drawn in a worker thread. The text
+drawn is also written into the PNG's description, so what a picture shows can be checked.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import threading
+from typing import TYPE_CHECKING
+
+from bot.platform.i18n import Translator
+from bot.survey import report_texts as texts
+from bot.survey.report import Report
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# Red to blue through grey: reads as bad to good, and works for red-green colour blindness.
+STEP_COLOURS = ("#ca0020", "#f4a582", "#d4d4d4", "#92c5de", "#0571b0")
+STEP_TEXT = ("white", "#222222", "#222222", "#222222", "white")
+INK = "#222222"
+MUTED = "#666666"
+# matplotlib's shared caches (fonts, text layout) are not made for several threads at once.
+_DRAWING = threading.Lock()
+LINE_COLOURS = ("#4d4d4d", "#e08214", "#0571b0")
+# Different marks and sizes, so that lines meeting at the same value stay visible.
+LINE_MARKS = (("s", 9), ("o", 6), ("D", 4))
+
+
+def render_png(report: Report, tr: Translator) -> bytes:
+    with _DRAWING:
+        return _render(report, tr)
+
+
+def _render(report: Report, tr: Translator) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    figure = Figure(figsize=(10, 10.5), dpi=110)
+    FigureCanvasAgg(figure)
+    _header(figure, report, tr)
+    if report.suppressed:
+        _suppressed(figure.add_axes((0.04, 0.36, 0.92, 0.40)), report, tr)
+    else:
+        _bars(figure.add_axes((0.36, 0.36, 0.50, 0.42)), report, tr)
+    _trend(figure.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
+    figure.draw_without_rendering()
+    shown = [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format="png",
+        metadata={"Title": tr.gettext(texts.TITLE), "Description": "\n".join(shown)},
+    )
+    return buffer.getvalue()
+
+
+def _header(figure: Figure, report: Report, tr: Translator) -> None:
+    rates = report.rates
+    figure.text(0.04, 0.965, tr.gettext(texts.TITLE), fontsize=18, weight="bold", color=INK)
+    figure.text(0.04, 0.935, texts.subtitle(report, tr), fontsize=11.5, color=MUTED)
+    figures = (
+        (tr.gettext(texts.ANSWERS), f"n = {report.answers}", ""),
+        (
+            tr.gettext(texts.OFFERED),
+            texts.percent(rates.offered_rate, tr),
+            tr.gettext(texts.OFFERED_DETAIL).format(
+                offered=rates.offered, meetings=rates.offerable
+            ),
+        ),
+        (
+            tr.gettext(texts.RESPONSE_RATE),
+            texts.percent(rates.response_rate, tr),
+            tr.gettext(texts.RESPONSE_DETAIL).format(
+                responses=rates.responses, offered=rates.offered
+            ),
+        ),
+    )
+    for position, (label, value, detail) in enumerate(figures):
+        x = 0.04 + position * 0.32
+        figure.text(x, 0.895, label, fontsize=11, color=MUTED)
+        figure.text(x, 0.855, value, fontsize=22, weight="bold", color=INK)
+        if detail:
+            figure.text(x, 0.835, detail, fontsize=10, color=MUTED)
+    notes = [tr.gettext(texts.DECLINED).format(declined=rates.declined)]
+    if rates.waiting:
+        notes.append(tr.gettext(texts.WAITING).format(waiting=rates.waiting))
+    if report.other_versions:
+        notes.append(tr.gettext(texts.OTHER_VERSIONS).format(n=report.other_versions))
+    figure.text(0.04, 0.805, "\n".join(notes), fontsize=10, color=MUTED, va="top")
+
+
+def _question_labels(report: Report, tr: Translator) -> list[str]:
+    return [textwrap.fill(tr.gettext(q.title), 34) for q in report.questions]
+
+
+def _bars(axes: Axes, report: Report, tr: Translator) -> None:
+    positions = list(range(len(report.questions)))[::-1]
+    for step in range(5):
+        for y, question in zip(positions, report.questions, strict=True):
+            if not question.shown:
+                continue
+            left = sum(question.shares[:step]) * 100
+            width = question.shares[step] * 100
+            axes.barh(y, width, left=left, color=STEP_COLOURS[step], edgecolor="white", height=0.7)
+            if width >= 7:
+                axes.text(
+                    left + width / 2,
+                    y,
+                    texts.percent(question.shares[step], tr),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color=STEP_TEXT[step],
+                )
+    for y, question in zip(positions, report.questions, strict=True):
+        if question.shown:
+            note = f"n = {question.n}"
+            if question.skipped:
+                note += "\n" + tr.gettext(texts.RATHER_NOT).format(n=question.skipped)
+            axes.text(101.5, y, note, va="center", fontsize=8.5, color=MUTED)
+        else:
+            axes.barh(y, 100, color="#f0f0f0", height=0.7)
+            axes.text(
+                50,
+                y,
+                tr.gettext(texts.TOO_FEW_SHORT),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=MUTED,
+            )
+    axes.set_yticks(positions, _question_labels(report, tr), fontsize=10, color=INK)
+    axes.set_xlim(0, 100)
+    axes.set_xticks(
+        [0, 25, 50, 75, 100],
+        [texts.percent(v / 100, tr) for v in (0, 25, 50, 75, 100)],
+        fontsize=8.5,
+        color=MUTED,
+    )
+    _plain(axes)
+    _legend(axes, tr)
+
+
+def _legend(axes: Axes, tr: Translator) -> None:
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=colour) for colour in STEP_COLOURS]
+    axes.legend(
+        handles,
+        texts.scale_labels(tr),
+        loc="upper center",
+        bbox_to_anchor=(0.4, -0.07),
+        ncol=5,
+        frameon=False,
+        fontsize=9,
+        handlelength=1.2,
+        columnspacing=1.2,
+    )
+
+
+def _suppressed(axes: Axes, report: Report, tr: Translator) -> None:
+    """No bars at all: a small group's answers are not drawn, not even faintly."""
+    from matplotlib.patches import Rectangle
+
+    message = tr.gettext(texts.TOO_FEW).format(n=report.answers, k=report.min_group)
+    axes.add_patch(Rectangle((0, 0), 1, 1, color="#f3f3f3", transform=axes.transAxes))
+    axes.text(
+        0.5,
+        0.5,
+        textwrap.fill(message, 60),
+        ha="center",
+        va="center",
+        fontsize=14,
+        color=MUTED,
+        transform=axes.transAxes,
+    )
+    axes.set_axis_off()
+
+
+def _trend(axes: Axes, report: Report, tr: Translator) -> None:
+    months = list(report.months)
+    x = list(range(len(months)))
+    series = (
+        (tr.gettext(texts.OFFERED), [m.rates.offered_rate for m in months]),
+        (tr.gettext(texts.RESPONSE_RATE), [m.rates.response_rate for m in months]),
+        (tr.gettext(texts.TREND_POSITIVE), [m.positive for m in months]),
+    )
+    for colour, (marker, size), (label, values) in zip(
+        LINE_COLOURS, LINE_MARKS, series, strict=True
+    ):
+        # A month without a value is a gap in the line, not a line drawn across it.
+        y = [math.nan if v is None else v * 100 for v in values]
+        axes.plot(x, y, marker=marker, markersize=size, color=colour, label=label, linewidth=2)
+    axes.set_title(tr.gettext(texts.TREND), loc="left", fontsize=11, color=INK)
+    every = max(1, len(months) // 12)
+    axes.set_xticks(
+        x[::every],
+        [f"{texts.month_label(m.month, tr, 'MMM yyyy')}\nn = {m.answers}" for m in months][::every],
+        fontsize=8,
+        color=MUTED,
+    )
+    axes.set_xlim(-0.5, max(len(months) - 0.5, 0.5))
+    axes.set_ylim(0, 105)
+    axes.set_yticks(
+        [0, 50, 100], [texts.percent(v, tr) for v in (0.0, 0.5, 1.0)], fontsize=8, color=MUTED
+    )
+    axes.grid(axis="y", color="#e5e5e5")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False, fontsize=9)
+    _plain(axes)
+
+
+def _plain(axes: Axes) -> None:
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(length=0)
