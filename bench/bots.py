@@ -7,15 +7,33 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bench.proc import BotProcess
+from bot import composition
 from bot.bot_api_double import BotApiDouble
 from bot.platform.config import Settings
-from bot.platform.crypto import Cipher, load_or_create_keys
+from bot.platform.crypto import Cipher
+from bot.platform.db import Database
+
+_keys: dict[str, Path] = {}
 
 
 def use_keys(key_file: Path) -> None:
-    """One key file for the whole run, installed here too, so that what this process writes
+    """One key file for the whole run, used here too, so that what this process writes
     (seeded rows) and what each bot process writes can be read by the other."""
-    Cipher.install(load_or_create_keys(key_file))
+    _keys["file"] = key_file
+
+
+def database(url: str) -> Database:
+    """A database handle for work done in the benchmark's own process (seeding, claims)."""
+    key_file = _keys["file"]
+    settings = Settings(
+        _env_file=None, database_url=url, data_dir=key_file.parent, key_file=key_file
+    )
+    return Database(
+        url,
+        cipher=Cipher.from_key_file(key_file),
+        settings=settings,
+        wiring=composition.build_wiring(),
+    )
 
 
 def settings(double: BotApiDouble, database_url: str, folder: Path, key_file: Path) -> Settings:

@@ -27,11 +27,11 @@ from bench.individuals import Individual, Journey, choose
 from bench.plain_ptb import write_reminders
 from bench.proc import BotProcess
 from bench.recorder import AnswerRecorder
+from bot import composition
 from bot.bot_api_double import BotApiDouble
 from bot.chat.turn import Services
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform.clock import ManualClock, SystemClock
-from bot.platform.db import Database
 from flows.engine import FlowEngine
 
 FIRST_ID = 400_000
@@ -210,13 +210,18 @@ async def _kill_and_restart(
 
 async def _after_lease(double: BotApiDouble, url: str, folder: Path, key_file: Path) -> None:
     """What a dispatcher finds once every lease of the killed process has run out."""
-    db = Database(url)
+    db = bots.database(url)
     telegram = Bot(double.token, base_url=double.base_url)
     try:
         await telegram.initialize()
         clock = ManualClock(SystemClock().now() + PAST_ANY_LEASE)
+        wiring = composition.build_wiring()
         services = Services(
-            bots.settings(double, url, folder, key_file), db, clock, FlowEngine(clock)
+            bots.settings(double, url, folder, key_file),
+            db,
+            clock,
+            FlowEngine(clock, composition.build_flows()),
+            wiring,
         )
         dispatcher = Dispatcher(services, telegram)
         for _ in range(20):

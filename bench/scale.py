@@ -21,12 +21,12 @@ from bench import bots, seeding
 from bench.databases import TempDatabases
 from bench.plain_ptb import write_reminders
 from bench.proc import BotProcess
+from bot import composition
 from bot.bot_api_double import BotApiDouble
 from bot.chat.turn import Services
 from bot.models import OutboxMessage, OutboxStatus
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform.clock import ManualClock, SystemClock
-from bot.platform.db import Database
 from flows.engine import FlowEngine
 
 FIRST_CHAT = 300_000
@@ -104,7 +104,7 @@ async def _find_due(
 ) -> None:
     """A day from now: the query for what is due, and a real claim of the first batch."""
     moment = SystemClock().now() + LOOK_AHEAD
-    db = Database(url)
+    db = bots.database(url)
     try:
         query = (
             select(OutboxMessage.id)
@@ -120,8 +120,13 @@ async def _find_due(
             timings.append(time.perf_counter() - began)
         run.find_ms = 1000 * statistics.median(timings)
         clock = ManualClock(moment)
+        wiring = composition.build_wiring()
         services = Services(
-            bots.settings(double, url, folder, key_file), db, clock, FlowEngine(clock)
+            bots.settings(double, url, folder, key_file),
+            db,
+            clock,
+            FlowEngine(clock, composition.build_flows()),
+            wiring,
         )
         dispatcher = Dispatcher(services, Bot(double.token, base_url=double.base_url))
         began = time.perf_counter()

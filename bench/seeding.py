@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench import bots
 from bot import migrate
 from bot.models import (
     ChatUser,
@@ -49,7 +50,7 @@ async def migrated(url: str) -> Database:
     """Alembic keeps global state, so two experiments running side by side take turns."""
     async with _MIGRATING:
         await asyncio.to_thread(migrate.upgrade, url)
-    return Database(url)
+    return bots.database(url)
 
 
 async def individuals(db: Database, clock: Clock, telegram_ids: Sequence[int]) -> None:

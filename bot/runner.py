@@ -11,13 +11,12 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot import migrate
+from bot import composition, migrate
 from bot.app import announce_commands, build_application
 from bot.chat.turn import Services
-from bot.discovery import load_features
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.config import Mode, Settings
-from bot.platform.crypto import Cipher, load_or_create_keys
+from bot.platform.crypto import Cipher
 from bot.platform.db import Database
 from flows.engine import FlowEngine
 
@@ -27,16 +26,19 @@ ReadyHook = Callable[[Application, Services], Awaitable[None]]  # type: ignore[t
 
 
 def open_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Keys, migrations and the database: what every command needs before it can work."""
-    Cipher.install(load_or_create_keys(settings.resolved_key_file))
+    """Keys, migrations, the database and the wiring: what every command needs first."""
+    cipher = Cipher.from_key_file(settings.resolved_key_file)
     migrate.upgrade(settings.resolved_database_url)
-    load_features()
+    wiring = composition.build_wiring()
     clock = clock or SystemClock()
     return Services(
         settings=settings,
-        db=Database(settings.resolved_database_url),
+        db=Database(
+            settings.resolved_database_url, cipher=cipher, settings=settings, wiring=wiring
+        ),
         clock=clock,
-        engine=FlowEngine(clock),
+        engine=FlowEngine(clock, composition.build_flows()),
+        wiring=wiring,
     )
 
 

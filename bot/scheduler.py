@@ -13,7 +13,6 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.chat.turn import Services
-from bot.outbox import timing
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform import jobs
 
@@ -28,7 +27,6 @@ def schedule(app: Application, services: Services) -> None:  # type: ignore[type
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-    timing.install(services.settings)
     dispatcher = Dispatcher(services, app.bot)
     app.bot_data[DISPATCHER_KEY] = dispatcher
     once: dict[str, Any] = {"max_instances": 1, "coalesce": True}
@@ -39,7 +37,7 @@ def schedule(app: Application, services: Services) -> None:  # type: ignore[type
         name="outbox",
         job_kwargs=once,
     )
-    for job in jobs.registered():
+    for job in jobs.registered(services.wiring):
         callback = _runner(job, services)
         if job.interval_seconds is not None:
             queue.run_repeating(

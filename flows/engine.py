@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import FlowState
 from bot.platform.clock import Clock
 from bot.platform.i18n import Translator
-from flows import registry, texts
+from flows import texts
 from flows.model import AnswerKind, Flow, Option, Step
+from flows.registry import FlowRegistry
 from flows.screens import Button, Outcome, Screen, rows
 
 ACTIVE = "active"
@@ -58,8 +59,9 @@ def _nonce() -> str:
 
 
 class FlowEngine:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, flows: FlowRegistry) -> None:
         self.clock = clock
+        self.flows = flows
 
     # ----------------------------------------------------------------- entry points
 
@@ -360,7 +362,7 @@ class FlowEngine:
         self._touch(state)
         text = tr.gettext(flow.done_text)
         if flow.finisher is not None:
-            text = await flow.finisher(session, state, tr)
+            text = await flow.finisher(session, self.clock, state, tr)
         return Outcome([Screen(text)], replace=replace, finished=True)
 
     # ----------------------------------------------------------------- rendering
@@ -518,9 +520,8 @@ class FlowEngine:
             state.flow_version = flow.version
             return flow.step(state.step)
 
-    @staticmethod
-    def _flow(name: str) -> Flow:
-        flow = registry.get(name)
+    def _flow(self, name: str) -> Flow:
+        flow = self.flows.get(name)
         if flow is None:
             raise LookupError(f"unknown flow {name}")
         return flow

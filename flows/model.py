@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.models import FlowState
+    from bot.platform.clock import Clock
     from bot.platform.i18n import Translator
 
 Answers = Mapping[str, Any]
@@ -65,7 +66,7 @@ class Step:
         return next((o for o in self.choices(context or {}) if o.code == code), None)
 
 
-Finisher = Callable[["AsyncSession", "FlowState", "Translator"], Awaitable[str]]
+Finisher = Callable[["AsyncSession", "Clock", "FlowState", "Translator"], Awaitable[str]]
 Starter = Callable[["AsyncSession", "FlowState", "Translator"], Awaitable[str | None]]
 FinishLabel = Callable[[Mapping[str, Any], "Translator"], str]
 

@@ -13,12 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.platform.i18n import N_
 from flows.model import AnswerKind, Answers, Flow, Option, Step
-from flows.registry import register
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from bot.models import FlowState
     from bot.platform.i18n import Translator
 
 NAME = "preparation"
@@ -130,95 +126,83 @@ def finish_label(context: Mapping[str, Any], tr: Translator) -> str:
     return tr.gettext(SAVE)
 
 
-async def finish(session: AsyncSession, state: FlowState, tr: Translator) -> str:
-    """Store the answers with the meeting and share them if the consent allows."""
-    if "meeting_id" not in state.context:
-        return tr.gettext(DONE_TEXT)
-    from bot.preparation import service as preparation
-
-    return await preparation.finished(session, state, tr)
-
-
-PREPARATION = register(
-    Flow(
-        name=NAME,
-        version=VERSION,
-        title=N_("Preparing for your meeting"),
-        steps=(
-            Step("circle", MEETING_CIRCLE, AnswerKind.INFO, title=N_("How the meeting goes")),
-            Step(
-                "topics",
-                N_("What is most important for you to talk about? Choose one or more."),
-                AnswerKind.MULTI,
-                title=N_("Important to talk about"),
-                options=TOPICS,
-                columns=2,
-            ),
-            Step(
-                "goal",
-                N_("What do you want to get out of the meeting?"),
-                AnswerKind.CHOICE,
-                title=N_("What I want from the meeting"),
-                options=GOALS,
-            ),
-            Step(
-                "people",
-                N_("Who do you want at the meeting? Choose one or more."),
-                AnswerKind.MULTI,
-                title=N_("Who I want there"),
-                options=PEOPLE,
-                context_options="unit_options",
-            ),
-            Step(
-                "needs",
-                N_("What do you need to be able to take part? Choose one or more."),
-                AnswerKind.MULTI,
-                title=N_("What I need to take part"),
-                options=NEEDS,
-                columns=2,
-                next=_after_needs,
-            ),
-            Step(
-                "language",
-                N_("Which language should the interpreter speak?"),
-                AnswerKind.CHOICE,
-                title=N_("Interpreter language"),
-                options=LANGUAGES,
-                columns=2,
-                next=_after_language,
-            ),
-            Step(
-                "language_other",
-                N_("Which language? Write it in a word or two."),
-                AnswerKind.TEXT,
-                title=N_("Other language"),
-                max_length=40,
-                skippable=True,
-            ),
-            Step(
-                "contact",
-                N_("How do you want us to contact you about the meeting?"),
-                AnswerKind.CHOICE,
-                title=N_("How to contact me"),
-                options=CONTACT,
-            ),
-            Step(
-                "note",
-                N_(
-                    "Is there anything else you want the others to know before the meeting? "
-                    "Please do not write names, personal identity numbers or diagnoses."
-                ),
-                AnswerKind.TEXT,
-                title=N_("Anything else"),
-                max_length=300,
-                skippable=True,
-            ),
+PREPARATION = Flow(
+    name=NAME,
+    version=VERSION,
+    title=N_("Preparing for your meeting"),
+    steps=(
+        Step("circle", MEETING_CIRCLE, AnswerKind.INFO, title=N_("How the meeting goes")),
+        Step(
+            "topics",
+            N_("What is most important for you to talk about? Choose one or more."),
+            AnswerKind.MULTI,
+            title=N_("Important to talk about"),
+            options=TOPICS,
+            columns=2,
         ),
-        done_text=DONE_TEXT,
-        review=True,
-        review_intro=N_("Here are your answers. You can change any of them before you finish."),
-        finish_label=SAVE,
-        finish_label_for=finish_label,
-        finisher=finish,
-    )
+        Step(
+            "goal",
+            N_("What do you want to get out of the meeting?"),
+            AnswerKind.CHOICE,
+            title=N_("What I want from the meeting"),
+            options=GOALS,
+        ),
+        Step(
+            "people",
+            N_("Who do you want at the meeting? Choose one or more."),
+            AnswerKind.MULTI,
+            title=N_("Who I want there"),
+            options=PEOPLE,
+            context_options="unit_options",
+        ),
+        Step(
+            "needs",
+            N_("What do you need to be able to take part? Choose one or more."),
+            AnswerKind.MULTI,
+            title=N_("What I need to take part"),
+            options=NEEDS,
+            columns=2,
+            next=_after_needs,
+        ),
+        Step(
+            "language",
+            N_("Which language should the interpreter speak?"),
+            AnswerKind.CHOICE,
+            title=N_("Interpreter language"),
+            options=LANGUAGES,
+            columns=2,
+            next=_after_language,
+        ),
+        Step(
+            "language_other",
+            N_("Which language? Write it in a word or two."),
+            AnswerKind.TEXT,
+            title=N_("Other language"),
+            max_length=40,
+            skippable=True,
+        ),
+        Step(
+            "contact",
+            N_("How do you want us to contact you about the meeting?"),
+            AnswerKind.CHOICE,
+            title=N_("How to contact me"),
+            options=CONTACT,
+        ),
+        Step(
+            "note",
+            N_(
+                "Is there anything else you want the others to know before the meeting? "
+                "Please do not write names, personal identity numbers or diagnoses."
+            ),
+            AnswerKind.TEXT,
+            title=N_("Anything else"),
+            max_length=300,
+            skippable=True,
+        ),
+    ),
+    done_text=DONE_TEXT,
+    review=True,
+    review_intro=N_("Here are your answers. You can change any of them before you finish."),
+    finish_label=SAVE,
+    finish_label_for=finish_label,
 )

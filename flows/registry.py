@@ -1,23 +1,30 @@
-"""Flows by name, so that a stored state can find its definition in any process."""
+"""Flows by name, so that a stored state can find its definition in any process.
+
+A flow file defines its :class:`Flow` (steps, answer codes, routing); the feature that owns
+what happens at the end attaches the finisher when the composition root adds the flow here.
+"""
 
 from __future__ import annotations
 
-from flows.model import Flow
+import dataclasses
 
-_FLOWS: dict[str, Flow] = {}
-
-
-def register(flow: Flow) -> Flow:
-    existing = _FLOWS.get(flow.name)
-    if existing is not None and existing is not flow:
-        raise ValueError(f"flow {flow.name} is registered twice")
-    _FLOWS[flow.name] = flow
-    return flow
+from flows.model import Finisher, Flow
 
 
-def get(name: str) -> Flow | None:
-    return _FLOWS.get(name)
+class FlowRegistry:
+    def __init__(self) -> None:
+        self._flows: dict[str, Flow] = {}
 
+    def add(self, flow: Flow, finisher: Finisher | None = None) -> Flow:
+        if finisher is not None:
+            flow = dataclasses.replace(flow, finisher=finisher)
+        if flow.name in self._flows:
+            raise ValueError(f"flow {flow.name} is added twice")
+        self._flows[flow.name] = flow
+        return flow
 
-def names() -> list[str]:
-    return sorted(_FLOWS)
+    def get(self, name: str) -> Flow | None:
+        return self._flows.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._flows)

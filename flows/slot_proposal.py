@@ -7,7 +7,6 @@ from collections.abc import Callable
 from bot.meetings import slots
 from bot.platform.i18n import N_
 from flows.model import AnswerKind, Answers, Flow, Option, Step
-from flows.registry import register
 
 MORE = (
     Option("more", N_("Add another time")),
@@ -38,75 +37,72 @@ def _after_place(answers: Answers) -> str | None:
     return "place_text" if answers.get("place") == "other" else None
 
 
-PROPOSAL = register(
-    Flow(
-        name=slots.PROPOSAL_FLOW,
-        version=1,
-        title=N_("Propose times"),
-        steps=(
-            Step(
-                "when1",
-                N_("First time: pick a day, then a time."),
-                AnswerKind.DATETIME,
-                title=N_("Time 1"),
-            ),
-            Step(
-                "more1",
-                N_("Do you want to propose another time as well?"),
-                AnswerKind.CHOICE,
-                title=N_("Another time"),
-                options=MORE,
-                next=_after("more1", "when2"),
-            ),
-            Step(
-                "when2",
-                N_("Second time: pick a day, then a time."),
-                AnswerKind.DATETIME,
-                title=N_("Time 2"),
-            ),
-            Step(
-                "more2",
-                N_("Do you want to propose a third time?"),
-                AnswerKind.CHOICE,
-                title=N_("A third time"),
-                options=MORE,
-                next=_after("more2", "when3"),
-            ),
-            Step(
-                "when3",
-                N_("Third time: pick a day, then a time."),
-                AnswerKind.DATETIME,
-                title=N_("Time 3"),
-            ),
-            Step(
-                "duration",
-                N_("How long will the meeting take?"),
-                AnswerKind.CHOICE,
-                title=N_("Length"),
-                options=DURATIONS,
-                columns=3,
-            ),
-            Step(
-                "place",
-                N_("Where will you meet?"),
-                AnswerKind.CHOICE,
-                title=N_("Place"),
-                options=PLACES,
-                context_options="places",
-                next=_after_place,
-            ),
-            Step(
-                "place_text",
-                N_(
-                    "Write the place in a few words, such as a room or a unit's address. "
-                    "Do not write the person's home address or anything that identifies them."
-                ),
-                AnswerKind.TEXT,
-                title=N_("Place"),
-                max_length=80,
-            ),
+PROPOSAL = Flow(
+    name=slots.PROPOSAL_FLOW,
+    version=1,
+    title=N_("Propose times"),
+    steps=(
+        Step(
+            "when1",
+            N_("First time: pick a day, then a time."),
+            AnswerKind.DATETIME,
+            title=N_("Time 1"),
         ),
-        done_text=N_("Sent."),
-        finisher=slots.finish_proposal,
-    )
+        Step(
+            "more1",
+            N_("Do you want to propose another time as well?"),
+            AnswerKind.CHOICE,
+            title=N_("Another time"),
+            options=MORE,
+            next=_after("more1", "when2"),
+        ),
+        Step(
+            "when2",
+            N_("Second time: pick a day, then a time."),
+            AnswerKind.DATETIME,
+            title=N_("Time 2"),
+        ),
+        Step(
+            "more2",
+            N_("Do you want to propose a third time?"),
+            AnswerKind.CHOICE,
+            title=N_("A third time"),
+            options=MORE,
+            next=_after("more2", "when3"),
+        ),
+        Step(
+            "when3",
+            N_("Third time: pick a day, then a time."),
+            AnswerKind.DATETIME,
+            title=N_("Time 3"),
+        ),
+        Step(
+            "duration",
+            N_("How long will the meeting take?"),
+            AnswerKind.CHOICE,
+            title=N_("Length"),
+            options=DURATIONS,
+            columns=3,
+        ),
+        Step(
+            "place",
+            N_("Where will you meet?"),
+            AnswerKind.CHOICE,
+            title=N_("Place"),
+            options=PLACES,
+            context_options="places",
+            next=_after_place,
+        ),
+        Step(
+            "place_text",
+            N_(
+                "Write the place in a few words, such as a room or a unit's address. "
+                "Do not write the person's home address or anything that identifies them."
+            ),
+            AnswerKind.TEXT,
+            title=N_("Place"),
+            max_length=80,
+        ),
+    ),
+    done_text=N_("Sent."),
 )

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.chat import access
-from bot.models import FlowState
-from bot.people import staff, units
-from bot.platform.i18n import N_, Translator
+from bot.platform.i18n import N_
 from flows.model import AnswerKind, Flow, Step
-from flows.registry import register
 
 NAME = "staff_profile"
 
@@ -23,43 +17,28 @@ BAD_PHONE = N_(
 )
 
 
-async def _save(session: AsyncSession, state: FlowState, tr: Translator) -> str:
-    member = await access.staff_by_telegram(session, state.telegram_id)
-    if member is None:
-        return tr.gettext(access.STAFF_ONLY)
-    name = str(state.answers.get("name") or "").strip()
-    phone = units.clean_phone(str(state.answers.get("phone") or ""))
-    await staff.save_profile(session, member, name, phone or member.phone)
-    if phone is None:
-        return tr.gettext(BAD_PHONE)
-    return tr.gettext(SAVED).format(name=member.name, phone=phone)
-
-
-STAFF_PROFILE = register(
-    Flow(
-        name=NAME,
-        version=1,
-        title=N_("Your name and phone number"),
-        steps=(
-            Step(
-                "name",
-                N_("What is your name? Colleagues see it, for example in meeting requests."),
-                AnswerKind.TEXT,
-                title=N_("Name"),
-                max_length=80,
-            ),
-            Step(
-                "phone",
-                N_("Which phone number can colleagues reach you on?"),
-                AnswerKind.TEXT,
-                title=N_("Phone number"),
-                max_length=40,
-            ),
+STAFF_PROFILE = Flow(
+    name=NAME,
+    version=1,
+    title=N_("Your name and phone number"),
+    steps=(
+        Step(
+            "name",
+            N_("What is your name? Colleagues see it, for example in meeting requests."),
+            AnswerKind.TEXT,
+            title=N_("Name"),
+            max_length=80,
         ),
-        done_text=N_("Thank you. Your name and phone number are saved."),
-        review=True,
-        review_intro=N_("Colleagues will see this. You can change it before you save."),
-        finish_label=N_("Save"),
-        finisher=_save,
-    )
+        Step(
+            "phone",
+            N_("Which phone number can colleagues reach you on?"),
+            AnswerKind.TEXT,
+            title=N_("Phone number"),
+            max_length=40,
+        ),
+    ),
+    done_text=N_("Thank you. Your name and phone number are saved."),
+    review=True,
+    review_intro=N_("Colleagues will see this. You can change it before you save."),
+    finish_label=N_("Save"),
 )

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.platform.i18n import N_
-from bot.survey import record as survey_record
 from flows.model import AnswerKind, Flow, Option, Step
-from flows.registry import register
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from bot.models import FlowState
-    from bot.platform.i18n import Translator
 
 NAME = "survey"
 VERSION = 1
@@ -129,52 +121,33 @@ def scale_answers(answers: Mapping[str, Any], version: int) -> dict[str, int | N
     return kept
 
 
-async def _finish(session: AsyncSession, state: FlowState, tr: Translator) -> str:
-    version = state.flow_version if state.flow_version in QUESTIONS else VERSION
-    comment = state.answers.get(COMMENT)
-    answered_by = state.answers.get(ANSWERED_BY)
-    result = await survey_record.record(
-        session,
-        state,
-        version=version,
-        answers=scale_answers(state.answers, version),
-        answered_by=answered_by if answered_by in {o.code for o in ANSWERED_BY_OPTIONS} else None,
-        comment=comment.strip() if isinstance(comment, str) and comment.strip() else None,
-    )
-    message = DONE if result is survey_record.Recorded.STORED else survey_record.TEXTS[result]
-    return tr.gettext(message)
-
-
-SURVEY = register(
-    Flow(
-        name=NAME,
-        version=VERSION,
-        title=N_("About your meeting"),
-        steps=(
-            Step("intro", INTRO, AnswerKind.INFO, title=N_("About the questions")),
-            *(_question_step(question) for question in questions()),
-            Step(
-                COMMENT,
-                N_(
-                    "What could have been better? Write a few words if you like, or skip.\n"
-                    "Please do not write names, personal identity numbers or diagnoses."
-                ),
-                AnswerKind.TEXT,
-                title=N_("What could have been better"),
-                max_length=300,
-                skippable=True,
+SURVEY = Flow(
+    name=NAME,
+    version=VERSION,
+    title=N_("About your meeting"),
+    steps=(
+        Step("intro", INTRO, AnswerKind.INFO, title=N_("About the questions")),
+        *(_question_step(question) for question in questions()),
+        Step(
+            COMMENT,
+            N_(
+                "What could have been better? Write a few words if you like, or skip.\n"
+                "Please do not write names, personal identity numbers or diagnoses."
             ),
-            Step(
-                ANSWERED_BY,
-                N_("Who is answering these questions?"),
-                AnswerKind.CHOICE,
-                title=N_("Who answered"),
-                options=ANSWERED_BY_OPTIONS,
-                skippable=True,
-                skip_label=RATHER_NOT,
-            ),
+            AnswerKind.TEXT,
+            title=N_("What could have been better"),
+            max_length=300,
+            skippable=True,
         ),
-        done_text=DONE,
-        finisher=_finish,
-    )
+        Step(
+            ANSWERED_BY,
+            N_("Who is answering these questions?"),
+            AnswerKind.CHOICE,
+            title=N_("Who answered"),
+            options=ANSWERED_BY_OPTIONS,
+            skippable=True,
+            skip_label=RATHER_NOT,
+        ),
+    ),
+    done_text=DONE,
 )

@@ -1,18 +1,16 @@
-"""Registers every handler: each module in ``handlers`` with a ``register(app)`` function, in
-name order, then the catch-alls last so they only see what no command took."""
+"""Registers every handler, commands first, then the catch-alls so they only see what no
+command took. Adding a handler module means adding it here."""
 
 from __future__ import annotations
 
 from telegram.ext import Application
 
-import handlers
-from bot.discovery import import_all
-from handlers import core
+from handlers import core, individuals, meetings, preparation, staff, survey
+
+MODULES = (core, individuals, meetings, preparation, staff, survey)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
-    for module in import_all(handlers):
-        register = getattr(module, "register", None)
-        if callable(register):
-            register(app)
+    for module in MODULES:
+        module.register(app)
     core.register_fallbacks(app)

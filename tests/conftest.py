@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,6 @@ from pydantic import SecretStr
 from bot.chat.turn import Services
 from bot.platform.clock import ManualClock
 from bot.platform.config import Settings
-from bot.platform.crypto import Cipher, load_or_create_keys
 from bot.runner import open_services, serve
 
 if TYPE_CHECKING:
@@ -53,11 +51,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"PostgreSQL test(s) skipped ({_POSTGRES_PROBLEM})",
             yellow=True,
         )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _keys() -> None:
-    Cipher.install(load_or_create_keys(Path(tempfile.mkdtemp()) / "test.key"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

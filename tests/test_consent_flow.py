@@ -25,7 +25,6 @@ BOB = 2_718_281
 given: list[dict[str, object]] = []
 
 
-@events.listen(events.CONSENT_GIVEN)
 async def _remember_given(event: events.Event) -> None:
     given.append(dict(event.data))
 
@@ -68,6 +67,7 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     running_bot: RunningBot, clock: ManualClock
 ) -> None:
     given.clear()
+    running_bot.services.wiring.add(events.KIND, events.CONSENT_GIVEN, _remember_given)
     token, case_ref = await invite_link(running_bot, clock)
     anna = running_bot.double.user(ANNA, "Anna", language_code="en")
     ask = await anna.say(f"/start {token}")

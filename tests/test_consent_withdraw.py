@@ -26,7 +26,6 @@ BOB = 2_718_281
 withdrawn: list[dict[str, object]] = []
 
 
-@events.listen(events.CONSENT_WITHDRAWN)
 async def _remember_withdrawn(event: events.Event) -> None:
     withdrawn.append(dict(event.data))
 
@@ -52,6 +51,7 @@ async def test_withdrawal_cancels_even_a_reminder_that_is_already_due(
     running_bot: RunningBot, clock: ManualClock
 ) -> None:
     withdrawn.clear()
+    running_bot.services.wiring.add(events.KIND, events.CONSENT_WITHDRAWN, _remember_withdrawn)
     services = running_bot.services
     anna_case, _ = await seed(services, clock)
     async with services.db.transaction() as session:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +21,6 @@ from bot.chat.turn import Services
 from bot.models import ChatUser, Consent, OutboxMessage, OutboxStatus, Role
 from bot.outbox import dispatcher as dispatcher_module
 from bot.outbox import queue as outbox
-from bot.outbox import timing
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform import events
 from bot.platform.clock import ManualClock
@@ -29,12 +28,6 @@ from tests import factories
 
 ANNA = 1001
 SARA = 2001
-
-
-@pytest.fixture(autouse=True)
-def _timing_reset() -> Iterator[None]:
-    yield
-    timing.install(None)
 
 
 @pytest.fixture

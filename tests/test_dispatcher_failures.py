@@ -3,7 +3,7 @@ tell the responsible staff member, 403 stops the person's nudges and tells them 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +15,6 @@ from bot.bot_api_double import BotApiDouble, Fault
 from bot.chat.turn import Services
 from bot.models import AuditEntry, Individual, OutboxMessage, OutboxStatus, Role
 from bot.outbox import queue as outbox
-from bot.outbox import timing
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform.clock import ManualClock
 from bot.platform.config import Settings
@@ -34,12 +33,6 @@ def settings(settings: Settings) -> Settings:
             "outbox_send_timeout": 0.5,
         }
     )
-
-
-@pytest.fixture(autouse=True)
-def _timing_reset() -> Iterator[None]:
-    yield
-    timing.install(None)
 
 
 @pytest.fixture
@@ -139,7 +132,7 @@ async def test_giving_up_marks_the_row_failed_and_tells_the_responsible_staff(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
     person = await make_case(services, clock)
-    outbox.describe_kind("test_labelled", "a test message")
+    services.wiring.add_data(outbox.KIND_NAMES, {"test_labelled": "a test message"})
     await queue(services, clock, person, "Hello", kind="test_labelled")
     double.inject(Fault(method="sendMessage", status=502, times=None, chat_id=ANNA))
     for _ in range(3):

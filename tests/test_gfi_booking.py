@@ -4,13 +4,13 @@ records the outcome. The Thursday digest is part of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import icalendar
 import pytest
 from sqlalchemy import select
 
+from bot.chat.turn import Services
 from bot.meetings import distribution
 from bot.models import AuditEntry
 from bot.models.meetings import MeetingStatus
@@ -37,15 +37,14 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def outcomes_heard() -> Iterator[list[dict[str, Any]]]:
+def outcomes_heard(services: Services) -> list[dict[str, Any]]:
     heard: list[dict[str, Any]] = []
 
     async def listener(event: events.Event) -> None:
         heard.append(dict(event.data))
 
-    events.listen(events.MEETING_OUTCOME)(listener)
-    yield heard
-    events._LISTENERS[events.MEETING_OUTCOME].remove(listener)
+    services.wiring.add(events.KIND, events.MEETING_OUTCOME, listener)
+    return heard
 
 
 async def test_a_gfi_from_request_to_recorded_outcome(

@@ -15,6 +15,7 @@ from bot.models import AuditEntry, Consent
 from bot.models.meetings import Meeting, MeetingStatus, MeetingUnit, UnitRequestStatus
 from bot.platform.config import Settings
 from bot.platform.i18n import translator
+from flows import gfi_request as request_flow
 from tests.conftest import RunningBot
 from tests.meeting_support import FOLKE, OLLE, SARA, local, newest_meeting, press, seed, text_seen
 
@@ -79,12 +80,12 @@ def test_the_rule_holds_on_the_server_whatever_the_chat_sent() -> None:
     assert gfi_request.problems(1, [1]) == ["too_few_units"]
     assert gfi_request.problems(1, []) == ["too_few_units"]
     assert gfi_request.problems(1, [2]) == []
-    own_only = {"units": [gfi_request.unit_code(gfi_request.UnitChoice(1, True, True))]}
-    assert gfi_request.route_units(own_only) == "too_few"
-    other = gfi_request.unit_code(gfi_request.UnitChoice(2, False, False))
-    assert gfi_request.route_units({"units": [other]}) == "consent"
-    assert gfi_request.route_consent({"units": [other], "consent": "leave_out"}) == "too_few"
-    assert gfi_request.parse_unit_code("12x") is None
+    own_only = {"units": [request_flow.unit_code(request_flow.UnitChoice(1, True, True))]}
+    assert request_flow.route_units(own_only) == "too_few"
+    other = request_flow.unit_code(request_flow.UnitChoice(2, False, False))
+    assert request_flow.route_units({"units": [other]}) == "consent"
+    assert request_flow.route_consent({"units": [other], "consent": "leave_out"}) == "too_few"
+    assert request_flow.parse_unit_code("12x") is None
 
 
 async def test_a_unit_outside_the_consent_is_asked_for_and_added(running_bot: RunningBot) -> None:

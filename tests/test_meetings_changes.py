@@ -3,11 +3,11 @@ and an outcome that refers the person on (which others turn into a transition ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from bot.chat.turn import Services
 from bot.models.meetings import MeetingStatus
 from bot.platform import events
 from bot.platform.config import Settings
@@ -33,15 +33,14 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def outcomes_heard() -> Iterator[list[dict[str, Any]]]:
+def outcomes_heard(services: Services) -> list[dict[str, Any]]:
     heard: list[dict[str, Any]] = []
 
     async def listener(event: events.Event) -> None:
         heard.append(dict(event.data))
 
-    events.listen(events.MEETING_OUTCOME)(listener)
-    yield heard
-    events._LISTENERS[events.MEETING_OUTCOME].remove(listener)
+    services.wiring.add(events.KIND, events.MEETING_OUTCOME, listener)
+    return heard
 
 
 async def test_a_returned_request_tells_the_requester_why(running_bot: RunningBot) -> None:

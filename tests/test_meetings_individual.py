@@ -3,11 +3,11 @@ reaches the requester, asking for another time; and "I can't come" from a remind
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from bot.chat.turn import Services
 from bot.models import Unit
 from bot.models.meetings import MeetingStatus
 from bot.platform import events
@@ -35,7 +35,7 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+def heard(services: Services) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
 
     async def listener(event: events.Event) -> None:
@@ -43,10 +43,8 @@ def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
 
     names = (events.MEETING_CONFIRMED, events.MEETING_RESCHEDULED, events.MEETING_CANCELLED)
     for name in names:
-        events.listen(name)(listener)
-    yield found
-    for name in names:
-        events._LISTENERS[name].remove(listener)
+        services.wiring.add(events.KIND, name, listener)
+    return found
 
 
 async def test_the_individual_sees_only_their_own_meetings_and_can_ask_or_move(

@@ -25,7 +25,6 @@ ANNA = 3_141_592
 erased: list[dict[str, object]] = []
 
 
-@events.listen(events.INDIVIDUAL_ERASED)
 async def _remember_erased(event: events.Event) -> None:
     erased.append(dict(event.data))
 
@@ -60,6 +59,7 @@ async def test_mydata_lists_it_the_copy_holds_it_and_delete_erases_it(
     running_bot: RunningBot, clock: ManualClock
 ) -> None:
     erased.clear()
+    running_bot.services.wiring.add(events.KIND, events.INDIVIDUAL_ERASED, _remember_erased)
     services = running_bot.services
     anna_id, case_ref = await seed(services, clock)
     async with services.db.transaction() as session:

@@ -4,7 +4,7 @@ in every question to the individual."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +33,6 @@ from bot.models.nudges import TransitionCheck
 from bot.nudges import follow_ups as nudges
 from bot.nudges import reminders
 from bot.outbox import dispatcher as dispatcher_module
-from bot.outbox import timing
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform import events
 from bot.platform.clock import ManualClock
@@ -53,10 +52,8 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> da
 
 
 @pytest.fixture(autouse=True)
-def _timing_reset(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _short_chat_gap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dispatcher_module, "PER_CHAT_GAP", 0.05)
-    yield
-    timing.install(None)
 
 
 @pytest.fixture
@@ -175,7 +172,6 @@ def button(message: SentMessage, label: str) -> str:
 HEARD: list[int] = []
 
 
-@events.listen(events.INDIVIDUAL_CANNOT_COME)
 async def _heard(event: events.Event) -> None:
     HEARD.append(event.data["meeting_id"])
 
@@ -365,6 +361,7 @@ async def test_i_cant_come_stops_reminders_and_tells_the_organiser(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
     HEARD.clear()
+    services.wiring.add(events.KIND, events.INDIVIDUAL_CANNOT_COME, _heard)
     w = await world(services, clock)
     meeting_id = await confirmed_meeting(services, clock, w, local(2026, 3, 5, 10, 0))
     await deliver_at(dispatcher, clock, local(2026, 3, 4, 10, 0))

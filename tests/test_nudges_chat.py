@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,6 @@ import pytest
 
 from bot.models import Organisation, Role
 from bot.models.meetings import Meeting
-from bot.outbox import timing
 from bot.platform import events
 from bot.platform.config import Settings
 from tests import factories
@@ -24,12 +22,6 @@ KARL = 2002
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"dispatch_interval": 0.2})
-
-
-@pytest.fixture(autouse=True)
-def _timing_reset() -> Iterator[None]:
-    yield
-    timing.install(None)
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -1,4 +1,5 @@
-"""Named button actions (see :mod:`bot.chat.buttons`), registered by the services that own them."""
+"""Named button actions (see :mod:`bot.chat.buttons`): features mark them, the composition
+root wires them, and a press runs the one its stored button names."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from typing import Any
 from bot.chat import access, audit, buttons
 from bot.chat.turn import Turn
 from bot.platform.i18n import N_
+from bot.platform.wiring import mark
 from flows.screens import Outcome
 
 Action = Callable[[Turn, dict[str, Any]], Awaitable[Outcome]]
 
-_ACTIONS: dict[str, Action] = {}
 
 REFUSALS = {
     buttons.Refusal.UNKNOWN: N_("That button no longer works."),
@@ -23,15 +24,11 @@ REFUSALS = {
 
 
 def action(name: str) -> Callable[[Action], Action]:
-    """Register the function that runs when a button with this action is pressed."""
+    """Mark the function that runs when a button with this action is pressed."""
+    return mark(KIND, name)
 
-    def decorate(function: Action) -> Action:
-        if name in _ACTIONS and _ACTIONS[name] is not function:
-            raise ValueError(f"button action {name} is registered twice")
-        _ACTIONS[name] = function
-        return function
 
-    return decorate
+KIND = "action"
 
 
 async def dispatch(turn: Turn, data: str) -> Outcome:
@@ -49,7 +46,7 @@ async def dispatch(turn: Turn, data: str) -> Outcome:
                 case_ref=await access.case_ref_in(turn.session, payload),
             )
         return Outcome(toast=turn.tr.gettext(REFUSALS[refused.reason]), replace=False)
-    handler = _ACTIONS.get(pressed.action)
+    handler: Action | None = turn.services.wiring.one(KIND, pressed.action)
     if handler is None:
         return Outcome(toast=turn.tr.gettext(REFUSALS[buttons.Refusal.UNKNOWN]), replace=False)
     return await handler(turn, pressed.payload)

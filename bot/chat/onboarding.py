@@ -10,6 +10,7 @@ from bot.chat import access, profiles
 from bot.chat.turn import Turn
 from bot.models import StaffMembership, Unit
 from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale
+from bot.platform.wiring import mark
 from flows import texts as flow_texts
 from flows.screens import Button, Outcome, Screen
 
@@ -40,21 +41,19 @@ BAD_LANGUAGE = N_("That language is not available.")
 NOTHING_TO_RESUME = N_("There is nothing to go on with right now.")
 
 StartPayloadHandler = Callable[[Turn, str], Awaitable[Outcome | None]]
-_START_PAYLOADS: list[StartPayloadHandler] = []
 HelpSection = Callable[[Turn], Awaitable[list[str]]]
-_HELP_SECTIONS: list[HelpSection] = []
+START_PAYLOAD = "start_payload"
+HELP_SECTION = "help_section"
 
 
 def start_payload(handler: StartPayloadHandler) -> StartPayloadHandler:
-    """Register a handler for ``/start <payload>`` deep links; the first that answers wins."""
-    _START_PAYLOADS.append(handler)
-    return handler
+    """Mark a handler for ``/start <payload>`` deep links; the first that answers wins."""
+    return mark(START_PAYLOAD, "")(handler)
 
 
 def help_section(section: HelpSection) -> HelpSection:
-    """Register lines that /help adds for this person, such as their units' phone numbers."""
-    _HELP_SECTIONS.append(section)
-    return section
+    """Mark lines that /help adds for this person, such as their units' phone numbers."""
+    return mark(HELP_SECTION, "")(section)
 
 
 def language_menu(turn: Turn, *, welcome: bool = False, intro: str | None = None) -> Outcome:
@@ -73,7 +72,8 @@ def language_menu(turn: Turn, *, welcome: bool = False, intro: str | None = None
 
 async def start(turn: Turn, payload: str) -> Outcome:
     if payload:
-        for handler in _START_PAYLOADS:
+        handlers: list[StartPayloadHandler] = turn.services.wiring.all(START_PAYLOAD, "")
+        for handler in handlers:
             outcome = await handler(turn, payload)
             if outcome is not None:
                 return outcome
@@ -113,7 +113,8 @@ async def choose_language(turn: Turn, data: str) -> Outcome:
 
 async def help_text(turn: Turn) -> Outcome:
     lines = [turn.tr.gettext(HELP)]
-    for section in _HELP_SECTIONS:
+    sections: list[HelpSection] = turn.services.wiring.all(HELP_SECTION, "")
+    for section in sections:
         extra = await section(turn)
         if extra:
             lines += ["", *extra]

@@ -11,6 +11,7 @@ from bot.platform.clock import Clock
 from bot.platform.config import Settings
 from bot.platform.db import Database
 from bot.platform.i18n import Translator, translator
+from bot.platform.wiring import Wiring
 from flows.engine import FlowEngine
 
 
@@ -20,6 +21,7 @@ class Services:
     db: Database
     clock: Clock
     engine: FlowEngine
+    wiring: Wiring
     extras: dict[str, Any] = field(default_factory=dict)
 
     def tr(self, locale: str) -> Translator:

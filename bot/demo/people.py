@@ -9,7 +9,6 @@ from sqlalchemy import delete, select
 
 from bot.chat import access
 from bot.chat.turn import Services
-from bot.demo import run as demo
 from bot.models import (
     ChatUser,
     Individual,
@@ -32,8 +31,8 @@ JOIN_LINE = N_("To join as an individual, type: /start {token}")
 ALREADY_LINE = N_("You are already case {case_ref}: try /consent, /mydata or /help.")
 
 
-@demo.demo_seeder
 async def seed_people(services: Services, demo_user_id: int) -> list[str]:
+    """A unit, a staff member and an invite for the demo user; the lines go above the chat."""
     clock = services.clock
     tr = translator(services.settings.default_locale, services.settings.timezone)
     async with services.db.transaction() as session:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from pydantic import SecretStr
 
 from bot.bot_api_double import BotApiDouble
 from bot.chat.turn import Services
+from bot.demo import people
 from bot.demo.console import run_console
 from bot.platform.config import Mode, Settings
 from bot.platform.i18n import N_, translator
@@ -20,17 +20,6 @@ DEMO_HEADER = N_(
     "Offline demo: you are a Telegram user talking to the bot. Type a message, or the number "
     "of a button. /quit to leave."
 )
-
-DemoSeeder = Callable[[Services, int], Awaitable[list[str]]]
-_SEEDERS: list[DemoSeeder] = []
-
-
-def demo_seeder(seeder: DemoSeeder) -> DemoSeeder:
-    """Register demo data (a unit, a staff member, an invite for the demo user); the lines
-    it returns are shown above the chat."""
-    if seeder not in _SEEDERS:
-        _SEEDERS.append(seeder)
-    return seeder
 
 
 def demo_settings(settings: Settings, double: BotApiDouble) -> Settings:
@@ -54,8 +43,7 @@ async def run_demo(settings: Settings) -> None:
         services = await asyncio.to_thread(open_services, settings)
         tr = translator(settings.default_locale, settings.timezone)
         lines = [tr.gettext(DEMO_HEADER)]
-        for seeder in _SEEDERS:
-            lines += await seeder(services, DEMO_USER_ID)
+        lines += await people.seed_people(services, DEMO_USER_ID)
         stop = asyncio.Event()
         ready = asyncio.Event()
 

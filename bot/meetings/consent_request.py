@@ -15,7 +15,6 @@ from bot.meetings import distribution
 from bot.meetings import lifecycle as meetings
 from bot.models import Individual, Staff
 from bot.models.meetings import Meeting, UnitRequestStatus
-from bot.outbox import queue as outbox
 from bot.people import consent
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
@@ -79,7 +78,9 @@ async def ask(
     )
 
 
-outbox.describe_kind(KIND, N_("a question about adding units to the consent"))
+OUTBOX_KINDS = {
+    KIND: N_("a question about adding units to the consent"),
+}
 
 
 @actions.action(meetings.CONSENT_ANSWER)

@@ -82,16 +82,6 @@ ANSWER_OTHER_TIME = "other_time"
 ANSWER_QUESTION = "question"
 
 
-class FixedClock:
-    """The moment of one update, for code that gets a session but no clock (flow finishers)."""
-
-    def __init__(self, moment: datetime) -> None:
-        self._moment = moment
-
-    def now(self) -> datetime:
-        return self._moment
-
-
 def actor(staff: Staff) -> str:
     return f"staff:{staff.id}"
 
@@ -324,10 +314,12 @@ async def _live_place(session: AsyncSession, row: OutboxMessage) -> dict[str, An
 
 for _kind in ("booking_confirmed", "booking_invited"):
     outbox.live_params(_kind)(_live_place)
-outbox.describe_kind("booking_invited", N_("a meeting invitation"))
-outbox.describe_kind("booking_moved", N_("a notice that a meeting is moved"))
-outbox.describe_kind("booking_cancelled", N_("a notice that a meeting is cancelled"))
-outbox.describe_kind("booking_no_show", N_("a kind word after a missed meeting"))
+OUTBOX_KINDS = {
+    "booking_invited": N_("a meeting invitation"),
+    "booking_moved": N_("a notice that a meeting is moved"),
+    "booking_cancelled": N_("a notice that a meeting is cancelled"),
+    "booking_no_show": N_("a kind word after a missed meeting"),
+}
 
 
 def button(label: str, action: str, **payload: Any) -> dict[str, Any]:

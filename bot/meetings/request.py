@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,15 +21,24 @@ from bot.chat import access, actions, audit, onboarding
 from bot.chat.turn import Turn
 from bot.meetings import consent_request, distribution
 from bot.meetings import lifecycle as meetings
-from bot.meetings.views import CATEGORY_LABELS, WINDOW_LABELS, token
+from bot.meetings.views import token
 from bot.models import Consent, FlowState, Individual, Staff, StaffMembership, Unit, consent_units
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, UnitRequestStatus
+from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
+from flows.gfi_request import (
+    BOOK_FLOW,
+    CATEGORY_LABELS,
+    GFI_FLOW,
+    NOTE_MAX,
+    TOO_FEW,
+    WINDOW_LABELS,
+    UnitChoice,
+    chosen_units,
+    unit_code,
+)
 from flows.screens import Button, Outcome, Screen
 
-GFI_FLOW = "gfi_request"
-BOOK_FLOW = "meeting_request"
-NOTE_MAX = 300
 BOOKABLE = (
     MeetingType.SIP,
     MeetingType.SIP_FOLLOWUP,
@@ -45,11 +53,6 @@ NO_UNIT = N_("You are not a member of any unit yet, so you cannot request meetin
 INTRO = N_("{type} for {case}. You are asking as {name}, {unit}, {phone}.")
 OWN_UNIT = N_("your unit")
 NOT_IN_CONSENT = N_("not in the consent yet")
-TOO_FEW = N_(
-    "A GFI needs at least three: the person and at least two units, and every joint meeting "
-    "needs at least two units. Your own unit counts as one, so choose at least one more unit "
-    "that the person's consent covers or that they are asked about."
-)
 TOO_FEW_AGAIN = N_("Send /resume to choose the units again.")
 SENT = N_(
     "Sent. The {type} request for {case} is in the queue of: {units}. You will hear when "
@@ -71,55 +74,6 @@ STAFF_HELP = N_(
     "/meetings – your meetings and requests"
 )
 INDIVIDUAL_HELP = N_("/meetings – your meetings")
-
-
-@dataclass(frozen=True)
-class UnitChoice:
-    """A unit as offered in the request: whether it is the requester's, whether the consent
-    covers it. The flags travel in the option code so the flow can route on answers alone."""
-
-    unit_id: int
-    own: bool
-    covered: bool
-
-
-def unit_code(choice: UnitChoice) -> str:
-    return f"{choice.unit_id}{'o' if choice.own else ''}{'c' if choice.covered else ''}"
-
-
-def parse_unit_code(code: str) -> UnitChoice | None:
-    digits = code.rstrip("oc")
-    flags = code[len(digits) :]
-    if not digits.isdigit() or flags not in ("", "o", "c", "oc"):
-        return None
-    return UnitChoice(int(digits), "o" in flags, "c" in flags)
-
-
-def chosen_units(answers: Mapping[str, Any]) -> list[UnitChoice]:
-    parsed = (parse_unit_code(str(code)) for code in answers.get("units") or [])
-    return [choice for choice in parsed if choice is not None]
-
-
-def enough_units(choices: list[UnitChoice]) -> bool:
-    """The requester's unit plus at least one other: two units, three actors with the person."""
-    return any(not choice.own for choice in choices)
-
-
-def route_units(answers: Mapping[str, Any]) -> str:
-    choices = chosen_units(answers)
-    if not enough_units(choices):
-        return "too_few"
-    if any(not choice.covered for choice in choices):
-        return "consent"
-    return "windows"
-
-
-def route_consent(answers: Mapping[str, Any]) -> str:
-    if answers.get("consent") == "leave_out":
-        covered = [c for c in chosen_units(answers) if c.covered]
-        if not enough_units(covered):
-            return "too_few"
-    return "windows"
 
 
 def problems(requester_unit: int, targets: list[int]) -> list[str]:
@@ -291,9 +245,8 @@ async def case_chosen(turn: Turn, payload: dict[str, Any]) -> Outcome:
 # ----------------------------------------------------------------- sending
 
 
-async def finish(session: AsyncSession, state: FlowState, tr: Translator) -> str:
+async def finish(session: AsyncSession, clock: Clock, state: FlowState, tr: Translator) -> str:
     """The request flow's end: check everything again, then queue the request."""
-    clock = meetings.FixedClock(state.updated_at)
     now = clock.now()
     staff = await access.staff_by_telegram(session, state.telegram_id)
     person = await session.get(Individual, state.context.get("individual_id"))
@@ -383,7 +336,7 @@ async def finish(session: AsyncSession, state: FlowState, tr: Translator) -> str
 
 async def _ask_consent(
     session: AsyncSession,
-    clock: meetings.FixedClock,
+    clock: Clock,
     meeting: Meeting,
     staff: Staff,
     person: Individual,

@@ -189,9 +189,10 @@ async def propose(
     return others
 
 
-async def finish_proposal(session: AsyncSession, state: FlowState, tr: Translator) -> str:
+async def finish_proposal(
+    session: AsyncSession, clock: Clock, state: FlowState, tr: Translator
+) -> str:
     """The proposal flow's last step: check again, store the slots, ask the others."""
-    clock = meetings.FixedClock(state.updated_at)
     staff = await access.staff_by_telegram(session, state.telegram_id)
     meeting = await meetings.load(session, state.context.get("meeting_id"))
     if staff is None or meeting is None or staff.id not in meetings.staff_ids(meeting):

@@ -14,6 +14,7 @@ from bot.meetings import lifecycle as meetings
 from bot.models import Staff, StaffMembership
 from bot.models.meetings import Meeting, MeetingStatus, UnitRequestStatus
 from bot.platform.i18n import N_, Translator
+from flows.gfi_request import CATEGORY_LABELS, WINDOW_LABELS
 from flows.screens import Button, Outcome, Screen
 
 NO_ACCESS = N_("You do not have access to this meeting.")
@@ -53,26 +54,6 @@ STAFF_REQUESTS = N_("Requests not yet booked:")
 STAFF_OUTCOME = N_("Waiting for an outcome:")
 STAFF_NONE = N_("You have no meetings right now. /gfi requests a GFI; /book books another meeting.")
 NO_TIME_YET = N_("no time yet")
-
-CATEGORY_LABELS: dict[str, str] = {
-    "alcohol": N_("Alcohol"),
-    "drugs": N_("Drugs"),
-    "medicines": N_("Medicines"),
-    "gambling": N_("Gambling"),
-    "mental_health": N_("Mental health"),
-    "housing": N_("Housing"),
-    "money": N_("Money"),
-    "work": N_("Work or daily activity"),
-    "physical_health": N_("Physical health"),
-    "other": N_("Other"),
-}
-WINDOW_LABELS: dict[str, str] = {
-    "asap": N_("As soon as possible"),
-    "two_weeks": N_("Within two weeks"),
-    "mornings": N_("Mornings"),
-    "afternoons": N_("Afternoons"),
-    "flexible": N_("Any time"),
-}
 
 
 @dataclass

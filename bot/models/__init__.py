@@ -1,10 +1,8 @@
-"""All tables. Every module in this package is imported, so metadata and migrations see each
-table; features import their own models from their module.
+"""All tables. Every module of this package is imported here, so metadata and migrations see
+each table; features import their own models from their module.
 """
 
-import sys
-
-from bot.discovery import import_all
+from bot.models import meetings, nudges, survey
 from bot.models.audit import AuditEntry
 from bot.models.base import Base
 from bot.models.chat import ButtonToken, ChatUser, FlowState, ProcessedUpdate
@@ -43,6 +41,7 @@ __all__ = [
     "StaffMembership",
     "Unit",
     "consent_units",
+    "meetings",
+    "nudges",
+    "survey",
 ]
-
-import_all(sys.modules[__name__])

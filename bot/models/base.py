@@ -49,10 +49,10 @@ class EncryptedText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else Cipher.encrypt(value)
+        return None if value is None else Cipher.of(dialect).encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else Cipher.decrypt(value)
+        return None if value is None else Cipher.of(dialect).decrypt(value)
 
 
 class EncryptedJSON(TypeDecorator[Any]):
@@ -64,10 +64,10 @@ class EncryptedJSON(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return Cipher.encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
+        return Cipher.of(dialect).encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(Cipher.decrypt(value))
+        return None if value is None else json.loads(Cipher.of(dialect).decrypt(value))
 
 
 class Base(DeclarativeBase):

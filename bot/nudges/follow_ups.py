@@ -32,6 +32,7 @@ from bot.outbox import timing
 from bot.people import contacts
 from bot.platform import events, jobs
 from bot.platform.clock import Clock
+from bot.platform.context import settings_of, wiring_of
 from bot.platform.i18n import N_
 from flows.screens import Outcome, Screen
 
@@ -98,8 +99,10 @@ CONSENT_ENDING_STAFF = N_(
     "The consent for {case} ends on {date}. If the cooperation should go on, ask them to renew it."
 )
 
-outbox.describe_kind(KIND_TRANSITION, N_("a question about their referral"))
-outbox.describe_kind(KIND_CONSENT_ENDING, N_("a notice that their consent ends"))
+OUTBOX_KINDS = {
+    KIND_TRANSITION: N_("a question about their referral"),
+    KIND_CONSENT_ENDING: N_("a notice that their consent ends"),
+}
 
 
 # ----------------------------------------------------------------- failed deliveries
@@ -126,9 +129,22 @@ async def delivery_failed(session: AsyncSession, clock: Clock, row: OutboxMessag
         individual_id=person.id,
         kind=KIND_FAILED,
         message=FAILED,
-        params={"case": person.case_ref, "what": outbox.msg_param(outbox.kind_label(row.kind))},
+        params={
+            "case": person.case_ref,
+            "what": outbox.msg_param(outbox.kind_label(wiring_of(session), row.kind)),
+        },
         dedupe_key=f"failed:{row.id}",
     )
+
+
+@events.listen(events.DELIVERY_FAILED)
+async def _on_delivery_failed(event: events.Event) -> None:
+    await delivery_failed(event.session, event.clock, event.data["row"])
+
+
+@events.listen(events.INDIVIDUAL_UNREACHABLE)
+async def _on_unreachable(event: events.Event) -> None:
+    await individual_unreachable(event.session, event.clock, event.data["individual_id"])
 
 
 async def individual_unreachable(session: AsyncSession, clock: Clock, individual_id: int) -> None:
@@ -197,8 +213,8 @@ async def on_outcome(event: events.Event) -> None:
 async def plan_transition_check(
     session: AsyncSession, clock: Clock, meeting: Meeting, unit_id: int
 ) -> TransitionCheck | None:
-    settings = timing.active_settings()
-    policy = timing.policy()
+    settings = settings_of(session)
+    policy = timing.Policy.from_settings(settings)
     now = clock.now()
     if meeting.individual_id is None:
         return None
@@ -375,7 +391,7 @@ async def consent_ending_notices(services: Services) -> None:
 
 async def notify_consent_ending(session: AsyncSession, clock: Clock) -> int:
     """Queue the notices for consents that end within the notice period; safe to repeat."""
-    settings = timing.active_settings()
+    settings = settings_of(session)
     now = clock.now()
     horizon = now + timedelta(days=settings.consent_expiry_notice_days)
     ending = await session.scalars(
@@ -417,7 +433,7 @@ async def _renewed(session: AsyncSession, consent: Consent, now: datetime) -> bo
 async def _consent_notices(
     session: AsyncSession, clock: Clock, consent: Consent, person: Individual
 ) -> int:
-    settings = timing.active_settings()
+    settings = settings_of(session)
     stamp = int(consent.valid_until.timestamp())
     # The last day it holds: a consent "until 1 June" runs out at the start of that day.
     last_day = consent.valid_until - timedelta(seconds=1)

@@ -32,6 +32,7 @@ from bot.outbox import timing
 from bot.people import contacts
 from bot.platform import events
 from bot.platform.clock import Clock
+from bot.platform.context import settings_of
 from bot.platform.i18n import N_
 from flows.screens import Outcome, Screen
 
@@ -105,8 +106,10 @@ MEETING_MOVED = N_(
 )
 MEETING_OFF = N_("That meeting is no longer planned.")
 
-outbox.describe_kind(KIND_REMINDER, N_("a meeting reminder"))
-outbox.describe_kind(KIND_SIP_INDIVIDUAL, N_("a notice about their SIP follow-up"))
+OUTBOX_KINDS = {
+    KIND_REMINDER: N_("a meeting reminder"),
+    KIND_SIP_INDIVIDUAL: N_("a notice about their SIP follow-up"),
+}
 
 
 def subject(meeting_id: int) -> str:
@@ -146,8 +149,8 @@ async def plan(session: AsyncSession, clock: Clock, meeting: Meeting) -> None:
 
 
 async def _plan_individual(session: AsyncSession, clock: Clock, meeting: Meeting) -> None:
-    settings = timing.active_settings()
-    policy = timing.policy()
+    settings = settings_of(session)
+    policy = timing.Policy.from_settings(settings)
     now = clock.now()
     if meeting.individual_id is None or meeting.type == MeetingType.STAFF_ONLY:
         return
@@ -216,8 +219,8 @@ def _button(label: str, action: str, meeting: Meeting) -> dict[str, Any]:
 
 
 async def _plan_staff(session: AsyncSession, clock: Clock, meeting: Meeting) -> None:
-    settings = timing.active_settings()
-    policy = timing.policy()
+    settings = settings_of(session)
+    policy = timing.Policy.from_settings(settings)
     now = clock.now()
     starts = meeting.starts_at
     if starts is None:
@@ -289,8 +292,8 @@ async def _plan_staff(session: AsyncSession, clock: Clock, meeting: Meeting) -> 
 async def _plan_outcome_nudge(
     session: AsyncSession, clock: Clock, meeting: Meeting, params: dict[str, Any]
 ) -> None:
-    settings = timing.active_settings()
-    policy = timing.policy()
+    settings = settings_of(session)
+    policy = timing.Policy.from_settings(settings)
     if meeting.starts_at is None:
         return
     organiser = await contacts.organiser(session, meeting)

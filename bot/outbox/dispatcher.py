@@ -53,9 +53,9 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.chat import access, buttons
 from bot.chat.turn import Services
 from bot.models import ChatUser, Individual, OutboxMessage, OutboxStatus, Staff
-from bot.nudges import follow_ups as nudges
 from bot.outbox import queue as outbox
 from bot.outbox import timing
+from bot.platform import events
 from bot.platform.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,6 @@ class Dispatcher:
         self.services = services
         self.bot = bot
         settings = services.settings
-        timing.install(settings)
         self.batch_size = batch_size or settings.outbox_batch_size
         self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.policy = timing.Policy.from_settings(settings)
@@ -484,7 +483,7 @@ class Dispatcher:
         row.status = OutboxStatus.FAILED
         row.claimed_until = None
         row.last_error = error[:200]
-        await nudges.delivery_failed(session, self.services.clock, row)
+        await events.emit(events.DELIVERY_FAILED, session, self.services.clock, row=row)
 
     async def _blocked(self, row_id: int, error: str) -> None:
         """403: the person blocked the bot. Their nudges stop and their contact is told."""
@@ -496,7 +495,12 @@ class Dispatcher:
             row.claimed_until = None
             row.last_error = error[:200]
             if row.staff_id is None and row.individual_id is not None:
-                await nudges.individual_unreachable(session, self.services.clock, row.individual_id)
+                await events.emit(
+                    events.INDIVIDUAL_UNREACHABLE,
+                    session,
+                    self.services.clock,
+                    individual_id=row.individual_id,
+                )
             else:
                 log.warning("outbox row %s: a staff chat refuses messages", row.id)
 

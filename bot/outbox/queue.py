@@ -27,16 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import OutboxMessage, OutboxStatus
 from bot.outbox import timing
 from bot.platform.clock import Clock
+from bot.platform.context import settings_of, wiring_of
 from bot.platform.i18n import N_, Translator
+from bot.platform.wiring import Wiring, mark
 
 OPEN = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
 A_MESSAGE = N_("a message")
 
 Guard = Callable[[AsyncSession, OutboxMessage, datetime], Awaitable[bool]]
 LiveParams = Callable[[AsyncSession, OutboxMessage], Awaitable[dict[str, Any]]]
-_GUARDS: dict[str, list[Guard]] = {}
-_LIVE: dict[str, LiveParams] = {}
-_KIND_LABELS: dict[str, str] = {}
 
 
 def dt_param(moment: datetime) -> dict[str, str]:
@@ -68,49 +67,42 @@ def render(tr: Translator, message: str, params: dict[str, Any]) -> str:
     return tr.gettext(message).format(**values)
 
 
+GUARD = "outbox_guard"
+LIVE_PARAMS = "outbox_live_params"
+KIND_NAMES = "outbox_kind"
+
+
 def guard(kind: str) -> Callable[[Guard], Guard]:
-    """Register a check the dispatcher runs right before sending a row of this kind."""
-
-    def decorate(function: Guard) -> Guard:
-        guards = _GUARDS.setdefault(kind, [])
-        if function not in guards:
-            guards.append(function)
-        return function
-
-    return decorate
+    """Mark a check the dispatcher runs right before sending a row of this kind."""
+    return mark(GUARD, kind)
 
 
 async def still_wanted(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
-    for check in _GUARDS.get(row.kind, []):
+    for check in wiring_of(session).all(GUARD, row.kind):
         if not await check(session, row, now):
             return False
     return True
 
 
 def live_params(kind: str) -> Callable[[LiveParams], LiveParams]:
-    """Register what a row of this kind reads fresh when it is sent."""
-
-    def decorate(function: LiveParams) -> LiveParams:
-        _LIVE[kind] = function
-        return function
-
-    return decorate
+    """Mark what a row of this kind reads fresh when it is sent."""
+    return mark(LIVE_PARAMS, kind)
 
 
 async def params_at_send(session: AsyncSession, row: OutboxMessage) -> dict[str, Any]:
-    live = _LIVE.get(row.kind)
+    live: LiveParams | None = wiring_of(session).one(LIVE_PARAMS, row.kind)
     if live is None:
         return dict(row.params)
     return {**row.params, **await live(session, row)}
 
 
-def describe_kind(kind: str, label: str) -> None:
-    """Name a kind of row for staff, as in "a message to K-7F3Q (a meeting reminder)"."""
-    _KIND_LABELS[kind] = label
+def kind_label(wiring: Wiring, kind: str) -> str:
+    """A kind of row named for people, as in "a message to K-7F3Q (a meeting reminder)".
 
-
-def kind_label(kind: str) -> str:
-    return _KIND_LABELS.get(kind, A_MESSAGE)
+    Features name their kinds in a module attribute ``OUTBOX_KINDS = {kind: N_("...")}``.
+    """
+    label: str = wiring.data(KIND_NAMES).get(kind, A_MESSAGE)
+    return label
 
 
 async def enqueue(
@@ -140,7 +132,7 @@ async def enqueue(
     if existing is not None:
         return None
     now = clock.now()
-    when = timing.policy().send_time(
+    when = timing.Policy.from_settings(settings_of(session)).send_time(
         due=due_at or now,
         now=now,
         to_staff=staff_id is not None,

@@ -30,29 +30,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.platform.config import Settings, load_settings
+from bot.platform.config import Settings
 
 EVENING_LEAD = timedelta(hours=1)
-_installed: Settings | None = None
-
-
-def install(settings: Settings | None) -> None:
-    """Make these settings the ones event listeners and ``outbox.enqueue`` work with;
-    ``None`` goes back to the environment's."""
-    global _installed
-    _installed = settings
-
-
-def active_settings() -> Settings:
-    """The installed settings, or the environment's when nothing installed any (a CLI task)."""
-    global _installed
-    if _installed is None:
-        _installed = load_settings()
-    return _installed
-
-
-def policy() -> Policy:
-    return Policy.from_settings(active_settings())
 
 
 def stamp(moment: datetime | None) -> str:

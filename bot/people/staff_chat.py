@@ -7,11 +7,14 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.chat import access, actions, buttons, command_menu, onboarding, profiles
 from bot.chat.turn import Turn
-from bot.models import Role, Unit
+from bot.models import FlowState, Role, Unit
 from bot.people import staff, units
-from bot.platform.i18n import N_
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, Translator
 from flows import staff_profile
 from flows import texts as flow_texts
 from flows.screens import Button, Outcome, Screen
@@ -229,3 +232,18 @@ async def _administered_unit(turn: Turn, payload: dict[str, Any]) -> Unit | Outc
 
 def _say(text: str) -> Outcome:
     return Outcome([Screen(text)], replace=False)
+
+
+async def save_profile(
+    session: AsyncSession, clock: Clock, state: FlowState, tr: Translator
+) -> str:
+    """The profile flow's end: keep the name, and the phone number when it looks like one."""
+    member = await access.staff_by_telegram(session, state.telegram_id)
+    if member is None:
+        return tr.gettext(access.STAFF_ONLY)
+    name = str(state.answers.get("name") or "").strip()
+    phone = units.clean_phone(str(state.answers.get("phone") or ""))
+    await staff.save_profile(session, member, name, phone or member.phone)
+    if phone is None:
+        return tr.gettext(staff_profile.BAD_PHONE)
+    return tr.gettext(staff_profile.SAVED).format(name=member.name, phone=phone)

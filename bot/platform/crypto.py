@@ -35,31 +35,35 @@ def load_or_create_keys(path: Path) -> MultiFernet:
 
 
 class Cipher:
-    """The process-wide cipher used by encrypted columns."""
+    """The cipher of one database: encrypted columns find it on the connection's dialect."""
 
-    _fernet: MultiFernet | None = None
+    ATTRIBUTE = "samordna_cipher"
 
-    @classmethod
-    def install(cls, fernet: MultiFernet) -> None:
-        cls._fernet = fernet
-
-    @classmethod
-    def _require(cls) -> MultiFernet:
-        if cls._fernet is None:
-            raise RuntimeError("encryption keys are not loaded")
-        return cls._fernet
+    def __init__(self, fernet: MultiFernet) -> None:
+        self._fernet = fernet
 
     @classmethod
-    def encrypt(cls, plain: str) -> str:
-        return cls._require().encrypt(plain.encode("utf-8")).decode("ascii")
+    def from_key_file(cls, path: Path) -> Cipher:
+        return cls(load_or_create_keys(path))
 
     @classmethod
-    def decrypt(cls, token: str) -> str:
+    def of(cls, dialect: object) -> Cipher:
+        cipher = getattr(dialect, cls.ATTRIBUTE, None)
+        if not isinstance(cipher, Cipher):
+            raise RuntimeError("encryption keys are not loaded for this database")
+        return cipher
+
+    def attach(self, dialect: object) -> None:
+        setattr(dialect, self.ATTRIBUTE, self)
+
+    def encrypt(self, plain: str) -> str:
+        return self._fernet.encrypt(plain.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
         try:
-            return cls._require().decrypt(token.encode("ascii")).decode("utf-8")
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken as exc:
             raise KeyFileError("stored text cannot be decrypted with the current keys") from exc
 
-    @classmethod
-    def rotate(cls, token: str) -> str:
-        return cls._require().rotate(token.encode("ascii")).decode("ascii")
+    def rotate(self, token: str) -> str:
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")

@@ -19,6 +19,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.platform.config import Settings
+from bot.platform.crypto import Cipher
+from bot.platform.wiring import Wiring
+
 
 def async_url(url: str) -> str:
     """Pick the asyncio driver for a plain ``sqlite://`` or ``postgresql://`` URL."""
@@ -72,14 +76,28 @@ def tune_sync_engine(engine: Engine) -> None:
 class Database:
     """Owns the engine and hands out one session per transaction."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        cipher: Cipher,
+        settings: Settings | None = None,
+        wiring: Wiring | None = None,
+        echo: bool = False,
+        pool_size: int = 10,
+    ) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
         if not is_sqlite(url):
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         tune_sync_engine(self.engine.sync_engine)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        cipher.attach(self.engine.sync_engine.dialect)
+        self._sessions = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            info={"settings": settings, "wiring": wiring},
+        )
 
     @property
     def dialect(self) -> str:

@@ -6,7 +6,6 @@ without booking knowing about them.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.platform.clock import Clock
+from bot.platform.context import wiring_of
+from bot.platform.wiring import mark
 
 MEETING_CONFIRMED = "meeting_confirmed"
 MEETING_RESCHEDULED = "meeting_rescheduled"
@@ -25,6 +26,9 @@ CONSENT_WITHDRAWN = "consent_withdrawn"
 INDIVIDUAL_ERASED = "individual_erased"
 CONSENT_EXPIRED = "consent_expired"
 CASE_CLOSED = "case_closed"
+# The dispatcher gave up on a row (``row``), or a person blocked the bot (``individual_id``).
+DELIVERY_FAILED = "delivery_failed"
+INDIVIDUAL_UNREACHABLE = "individual_unreachable"
 
 
 @dataclass(frozen=True)
@@ -36,20 +40,16 @@ class Event:
 
 
 Listener = Callable[[Event], Awaitable[None]]
-_LISTENERS: dict[str, list[Listener]] = defaultdict(list)
+KIND = "listener"
 
 
 def listen(name: str) -> Callable[[Listener], Listener]:
-    def decorate(listener: Listener) -> Listener:
-        if listener not in _LISTENERS[name]:
-            _LISTENERS[name].append(listener)
-        return listener
-
-    return decorate
+    """Mark a function that reacts to the event ``name``."""
+    return mark(KIND, name)
 
 
 async def emit(name: str, session: AsyncSession, clock: Clock, **data: Any) -> None:
     """Run every listener of ``name`` now, inside the caller's transaction."""
     event = Event(name, session, clock, data)
-    for listener in list(_LISTENERS[name]):
+    for listener in wiring_of(session).all(KIND, name):
         await listener(event)

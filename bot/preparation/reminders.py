@@ -54,9 +54,11 @@ REMINDER = N_(
 )
 GET_READY = N_("Get ready now")
 
-outbox.describe_kind(OFFER_KIND, N_("an offer to get ready for a meeting"))
-outbox.describe_kind(REMINDER_KIND, N_("a reminder to get ready for a meeting"))
-outbox.describe_kind(SHARED_KIND, N_("a notice that a preparation was shared"))
+OUTBOX_KINDS = {
+    OFFER_KIND: N_("an offer to get ready for a meeting"),
+    REMINDER_KIND: N_("a reminder to get ready for a meeting"),
+    SHARED_KIND: N_("a notice that a preparation was shared"),
+}
 
 
 @events.listen(events.MEETING_CONFIRMED)

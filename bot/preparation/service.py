@@ -121,16 +121,6 @@ class MeetingFacts:
     contact: Unit | None
 
 
-@dataclass(frozen=True)
-class _At:
-    """A clock stopped at one moment: the finisher runs at the time the engine gives it."""
-
-    moment: datetime
-
-    def now(self) -> datetime:
-        return self.moment
-
-
 def subject(meeting_id: int) -> str:
     return f"preparation:{meeting_id}"
 
@@ -374,9 +364,10 @@ async def saved_preparation(session: AsyncSession, meeting_id: int) -> Preparati
     return await session.scalar(select(Preparation).where(Preparation.meeting_id == meeting_id))
 
 
-async def finished(session: AsyncSession, state: FlowState, tr: Translator) -> str:
+async def finished(session: AsyncSession, clock: Clock, state: FlowState, tr: Translator) -> str:
     """The flow's finisher: keep the answers with the meeting, then share them if allowed."""
-    clock = _At(state.updated_at)
+    if "meeting_id" not in state.context:
+        return tr.gettext(flow.DONE_TEXT)
     now = clock.now()
     meeting = await session.get(Meeting, int(state.context["meeting_id"]))
     facts = await meeting_facts(session, meeting) if meeting is not None else None

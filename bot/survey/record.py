@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import FlowState
 from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyReceipt, SurveyResponse
 from bot.outbox import queue as outbox
-from bot.platform.i18n import N_
+from bot.platform.clock import Clock
+from bot.platform.i18n import N_, Translator
+from flows import survey as survey_flow
 
 KIND_INVITATION = "survey_invitation"
 KIND_REMINDER = "survey_reminder"
@@ -99,3 +101,24 @@ async def record(
     )
     await outbox.cancel(session, subject=subject(invitation.id))
     return Recorded.STORED
+
+
+async def finish(session: AsyncSession, clock: Clock, state: FlowState, tr: Translator) -> str:
+    """The survey flow's end: keep the answers apart from who gave them."""
+    version = (
+        state.flow_version if state.flow_version in survey_flow.QUESTIONS else survey_flow.VERSION
+    )
+    comment = state.answers.get(survey_flow.COMMENT)
+    answered_by = state.answers.get(survey_flow.ANSWERED_BY)
+    result = await record(
+        session,
+        state,
+        version=version,
+        answers=survey_flow.scale_answers(state.answers, version),
+        answered_by=answered_by
+        if answered_by in {o.code for o in survey_flow.ANSWERED_BY_OPTIONS}
+        else None,
+        comment=comment.strip() if isinstance(comment, str) and comment.strip() else None,
+    )
+    message = survey_flow.DONE if result is Recorded.STORED else TEXTS[result]
+    return tr.gettext(message)
