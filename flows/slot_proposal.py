@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.meetings import slots
 from bot.platform.i18n import N_
 from flows.model import AnswerKind, Answers, Flow, Option, Step
 
+PROPOSAL_FLOW = "propose_slots"
 MORE = (
     Option("more", N_("Add another time")),
     Option("enough", N_("No, that is all")),
@@ -38,7 +38,7 @@ def _after_place(answers: Answers) -> str | None:
 
 
 PROPOSAL = Flow(
-    name=slots.PROPOSAL_FLOW,
+    name=PROPOSAL_FLOW,
     version=1,
     title=N_("Propose times"),
     steps=(

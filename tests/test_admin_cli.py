@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.chat.turn import Services
-from bot.cli import admin as cli_admin
 from bot.cli import main as cli
+from bot.cli import main as cli_main
 from bot.models import Role, Staff, StaffInvite
 from bot.people import staff
 from bot.platform.clock import ManualClock
@@ -24,7 +24,7 @@ UNIT = ["--name", "Socialtjänst Innerstaden", "--organisation", "municipality"]
 
 
 def run(settings: Settings, *argv: str) -> int:
-    return cli_admin.run(list(argv), settings, ManualClock(START))
+    return cli_main.run_admin(list(argv), settings, ManualClock(START))
 
 
 def in_db(settings: Settings, work: object) -> object:

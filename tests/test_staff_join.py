@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.cli import admin as cli_admin
+from bot.cli import main as cli_main
 from bot.models import AuditEntry, Role, Staff, StaffInvite, StaffMembership
 from bot.people import staff
 from bot.platform.clock import ManualClock
@@ -24,7 +24,7 @@ EVE = 2666
 
 
 async def cli(settings: Settings, clock: ManualClock, *argv: str) -> int:
-    return await asyncio.to_thread(cli_admin.run, list(argv), settings, clock)
+    return await asyncio.to_thread(cli_main.run_admin, list(argv), settings, clock)
 
 
 async def new_code(

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -63,15 +63,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     audit_parser = commands.add_parser("audit", help="show the audit log of one case")
     audit_parser.add_argument("--case", required=True, dest="case_ref", help="like K-7F3Q")
     _task(audit_parser, _audit)
-
-
-def run(argv: Sequence[str], settings: Settings, clock: Clock | None = None) -> int:
-    """Run one admin task from its arguments; for scripts and tests that bring a clock."""
-    from bot.cli.main import build_parser
-
-    args = build_parser().parse_args(list(argv))
-    task: Task = args.admin_task
-    return execute(task, args, settings, clock)
 
 
 def execute(

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__, migrate
+from bot.cli import admin, outbox, report
+from bot.platform.clock import Clock
 from bot.platform.config import Settings, SettingsError, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -18,8 +20,6 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _registrars() -> list[Registrar]:
     """The sub-command groups beside run, demo and db; adding one means adding it here."""
-    from bot.cli import admin, outbox, report
-
     return [admin.add_commands, outbox.add_commands, report.add_commands]
 
 
@@ -97,6 +97,13 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     asyncio.run(run_demo(settings))
     return 0
+
+
+def run_admin(argv: Sequence[str], settings: Settings, clock: Clock | None = None) -> int:
+    """Run one admin task from its arguments; for scripts and tests that bring a clock."""
+    args = build_parser().parse_args(list(argv))
+    task: admin.Task = args.admin_task
+    return admin.execute(task, args, settings, clock)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 from flows import texts as flow_texts
 from flows.screens import Button, Outcome, Screen
+from flows.slot_proposal import PROPOSAL_FLOW
 
-PROPOSAL_FLOW = "propose_slots"
 MAX_SLOTS = 3
 YES, NO = "yes", "no"
 
