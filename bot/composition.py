@@ -11,25 +11,35 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.meetings import (
-    actions as meeting_actions,
-)
-from bot.meetings import (
+    booked_chat,
     consent_request,
+    consent_request_chat,
     distribution,
+    distribution_chat,
     lifecycle,
-    outcomes,
+    outcomes_chat,
     request,
+    request_chat,
     slots,
+    slots_chat,
 )
-from bot.nudges import follow_ups, reminders
-from bot.people import cases, consent, individuals, mydata, retention, staff_chat
+from bot.nudges import follow_ups, follow_ups_chat, reminders, reminders_chat
+from bot.people import (
+    cases_chat,
+    consent,
+    consent_chat,
+    individuals_chat,
+    mydata_chat,
+    retention,
+    staff_chat,
+)
 from bot.platform.wiring import Wiring
+from bot.preparation import chat as preparation_chat
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
-from bot.preparation import summary as preparation_summary
-from bot.survey import invite as survey_invite
+from bot.preparation import summary_chat as preparation_summary_chat
+from bot.survey import invite, invite_chat, results_chat
 from bot.survey import record as survey_record
-from bot.survey import results as survey_results
 from flows import gfi_request, slot_proposal, staff_profile
 from flows import preparation as preparation_flow
 from flows import survey as survey_flow
@@ -38,27 +48,34 @@ from flows.registry import FlowRegistry
 FEATURES: tuple[ModuleType, ...] = (
     # people
     consent,
-    individuals,
-    cases,
-    mydata,
+    consent_chat,
+    individuals_chat,
+    cases_chat,
+    mydata_chat,
     retention,
     staff_chat,
     # meetings
     lifecycle,
-    request,
+    request_chat,
     consent_request,
+    consent_request_chat,
     distribution,
+    distribution_chat,
     slots,
-    meeting_actions,
-    outcomes,
+    slots_chat,
+    booked_chat,
+    outcomes_chat,
     # nudges, preparation, survey
     reminders,
+    reminders_chat,
     follow_ups,
-    preparation,
+    follow_ups_chat,
+    preparation_chat,
     preparation_reminders,
-    preparation_summary,
-    survey_invite,
-    survey_results,
+    preparation_summary_chat,
+    invite,
+    invite_chat,
+    results_chat,
 )
 
 

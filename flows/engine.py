@@ -2,6 +2,9 @@
 
 Callback data is ``f:<state id>:<nonce>:<action>``. The nonce changes on every step, so a button
 from an older message, a second tap, or made-up data is recognised and changes nothing.
+
+One concept: the state machine of a conversation (answer, back, skip, pause, review,
+finish); split, its transitions would no longer read in one place.
 """
 
 from __future__ import annotations

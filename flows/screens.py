@@ -37,6 +37,11 @@ class Outcome:
     finished: bool = False
     menu: str | None = None
 
+    @classmethod
+    def message(cls, text: str) -> Outcome:
+        """A new message with ``text`` and no buttons: the plain answer to a command."""
+        return cls([Screen(text)], replace=False)
+
 
 def rows(buttons: list[Button], columns: int) -> list[list[Button]]:
     columns = max(1, columns)

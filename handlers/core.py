@@ -47,7 +47,7 @@ async def text(turn: Turn, update: Update) -> Outcome:
     message = update.effective_message
     typed = message.text if message and message.text else ""
     outcome = await turn.services.engine.on_text(turn.session, turn.telegram_id, typed, turn.tr)
-    return outcome or Outcome([Screen(turn.tr.gettext(onboarding.UNKNOWN_TEXT))], replace=False)
+    return outcome or Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))
 
 
 async def button(turn: Turn, update: Update) -> Outcome:
@@ -102,4 +102,4 @@ def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def unknown(turn: Turn, update: Update) -> Outcome:
-    return Outcome([Screen(turn.tr.gettext(onboarding.UNKNOWN_TEXT))], replace=False)
+    return Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))

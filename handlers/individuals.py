@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.chat.turn import Turn
-from bot.people import consent, individuals, mydata
+from bot.people import consent_chat, individuals_chat, mydata_chat
 from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE
@@ -14,15 +14,15 @@ from handlers.staff import bot_username
 
 
 async def invite(turn: Turn, update: Update) -> Outcome:
-    return await individuals.invite_menu(turn, bot_username(turn, update))
+    return await individuals_chat.invite_menu(turn, bot_username(turn, update))
 
 
 async def consent_command(turn: Turn, update: Update) -> Outcome:
-    return await consent.show(turn)
+    return await consent_chat.show(turn)
 
 
 async def my_data(turn: Turn, update: Update) -> Outcome:
-    return await mydata.show(turn)
+    return await mydata_chat.show(turn)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

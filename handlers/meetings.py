@@ -7,25 +7,25 @@ from telegram.ext import Application, CommandHandler
 
 from bot.chat import onboarding
 from bot.chat.turn import Turn
-from bot.meetings import actions as meeting_actions
-from bot.meetings import request as gfi_request
+from bot.meetings import booked_chat as meeting_actions
+from bot.meetings import request_chat
 from bot.models.meetings import MeetingType
-from flows.screens import Outcome, Screen
+from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE
 
 
 async def gfi(turn: Turn, update: Update) -> Outcome:
-    return await gfi_request.begin(turn, MeetingType.GFI)
+    return await request_chat.begin(turn, MeetingType.GFI)
 
 
 async def book(turn: Turn, update: Update) -> Outcome:
-    return await gfi_request.choose_type(turn)
+    return await request_chat.choose_type(turn)
 
 
 async def meetings(turn: Turn, update: Update) -> Outcome:
     outcome = await meeting_actions.my_meetings(turn)
-    return outcome or Outcome([Screen(turn.tr.gettext(onboarding.UNKNOWN_TEXT))], replace=False)
+    return outcome or Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.chat.turn import Turn
-from bot.preparation import service as preparation
-from bot.preparation import summary as preparation_summary
+from bot.preparation import chat as preparation
+from bot.preparation import summary_chat
 from flows.screens import Outcome
 from handlers.common import transactional
 
@@ -19,7 +19,7 @@ async def prepare(turn: Turn, update: Update) -> Outcome:
 
 
 async def summary(turn: Turn, update: Update) -> Outcome:
-    return await preparation_summary.listing(turn)
+    return await summary_chat.listing(turn)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.chat.turn import Turn
-from bot.people import cases, staff_chat
+from bot.people import cases_chat as cases
+from bot.people import staff_chat
 from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE

@@ -6,15 +6,15 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.chat.turn import Turn
-from bot.survey import invite as survey
-from bot.survey import results as survey_results
+from bot.survey import invite_chat
+from bot.survey import results_chat as survey_results
 from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE
 
 
 async def survey_command(turn: Turn, update: Update) -> Outcome:
-    return await survey.survey_command(turn)
+    return await invite_chat.survey_command(turn)
 
 
 async def results_command(turn: Turn, update: Update) -> Outcome:

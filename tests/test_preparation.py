@@ -15,6 +15,7 @@ from bot.models import Consent, Individual, Organisation, OutboxMessage, OutboxS
 from bot.models.meetings import Meeting, MeetingType, Preparation
 from bot.platform import events
 from bot.platform.clock import ManualClock
+from bot.preparation import chat as preparation_chat
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
 from bot.preparation import summary as preparation_summary
@@ -107,7 +108,7 @@ class Person:
 
     async def prepare(self) -> Outcome:
         async with self.services.db.transaction() as session:
-            self.last = await preparation.prepare(self._turn(session))
+            self.last = await preparation_chat.prepare(self._turn(session))
         return self.last
 
     async def click(self, *labels: str) -> Outcome:

@@ -2,6 +2,8 @@
 
 Kept apart from the HTTP layer so the rules read like the Bot API documentation and can
 be exercised without sockets.
+
+One concept: the Bot API's methods as the double implements them, one handler each.
 """
 
 from __future__ import annotations

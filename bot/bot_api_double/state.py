@@ -3,6 +3,8 @@
 The HTTP server thread and the test (user) side mutate this concurrently, so every public
 method takes the lock; listeners are called after the lock is released so they may hop
 threads (``call_soon_threadsafe``) without risking deadlocks.
+
+One concept: the fake Telegram's memory (chats, messages, updates, faults, limits).
 """
 
 from __future__ import annotations

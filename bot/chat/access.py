@@ -13,7 +13,7 @@ from bot.chat import audit
 from bot.chat.turn import Turn
 from bot.models import Consent, Individual, Role, Staff, StaffMembership
 from bot.platform.i18n import N_
-from flows.screens import Outcome, Screen
+from flows.screens import Outcome
 
 STAFF_ONLY = N_("That is only for staff at a unit.")
 ADMIN_ONLY = N_("That is only for admins.")
@@ -156,4 +156,4 @@ async def refuse(
     text = turn.tr.gettext(message)
     if toast:
         return Outcome(toast=text, replace=False)
-    return Outcome([Screen(text)], replace=False)
+    return Outcome.message(text)

@@ -80,7 +80,7 @@ async def start(turn: Turn, payload: str) -> Outcome:
     if not turn.language_known:
         await profiles.remember(turn.session, turn.clock, turn.telegram_id, turn.tr.locale)
         return language_menu(turn, welcome=True)
-    return Outcome([Screen(await welcome(turn, turn.tr))], replace=False)
+    return Outcome.message(await welcome(turn, turn.tr))
 
 
 async def welcome(turn: Turn, tr: Translator) -> str:
@@ -119,4 +119,4 @@ async def help_text(turn: Turn) -> Outcome:
         if extra:
             lines += ["", *extra]
     lines += ["", turn.tr.gettext(flow_texts.NOT_WATCHED)]
-    return Outcome([Screen("\n".join(lines))], replace=False)
+    return Outcome.message("\n".join(lines))

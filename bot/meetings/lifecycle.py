@@ -4,6 +4,9 @@ changes everyone must hear about.
 Every change to the time, place or status raises ``ics_sequence``, so the newest calendar
 file always wins. Booking only says what happened (events); reminders, preparation and the
 survey listen without booking knowing about them.
+
+One concept: a meeting's life (who is in it, who may see it, who hears of a change, the
+changes themselves); the chat screens around it live in the ``*_chat`` modules.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from bot.models.meetings import (
     UnitRequestStatus,
 )
 from bot.outbox import queue as outbox
+from bot.people import contacts
 from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
@@ -242,10 +246,10 @@ async def tell_staff(
     for person in recipients:
         if person.id in skip or person.telegram_id is None:
             continue
-        await outbox.enqueue(
+        await contacts.notify_staff(
             session,
             clock,
-            chat_id=person.telegram_id,
+            person,
             kind=kind_of(key),
             message=message,
             params={
@@ -254,7 +258,6 @@ async def tell_staff(
                 **(params or {}),
             },
             dedupe_key=f"mtg:{meeting.id}:{key}:s{person.id}"[:120],
-            staff_id=person.id,
             individual_id=meeting.individual_id,
             subject=subject(meeting),
             buttons=buttons,
@@ -276,10 +279,10 @@ async def tell_individual(
     if person is None or person.telegram_id is None:
         return False
     unit = await contact_unit(session, meeting)
-    await outbox.enqueue(
+    await contacts.notify_individual(
         session,
         clock,
-        chat_id=person.telegram_id,
+        person,
         kind=kind_of(key),
         message=message,
         params={
@@ -289,7 +292,6 @@ async def tell_individual(
             **(params or {}),
         },
         dedupe_key=f"mtg:{meeting.id}:{key}:i"[:120],
-        individual_id=person.id,
         subject=subject(meeting),
         buttons=buttons,
     )

@@ -17,19 +17,15 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import access, actions, audit, onboarding
-from bot.chat.turn import Turn
+from bot.chat import access, audit
 from bot.meetings import consent_request, distribution
 from bot.meetings import lifecycle as meetings
-from bot.meetings.views import token
 from bot.models import Consent, FlowState, Individual, Staff, StaffMembership, Unit, consent_units
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, UnitRequestStatus
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 from flows.gfi_request import (
-    BOOK_FLOW,
     CATEGORY_LABELS,
-    GFI_FLOW,
     NOTE_MAX,
     TOO_FEW,
     WINDOW_LABELS,
@@ -37,43 +33,35 @@ from flows.gfi_request import (
     chosen_units,
     unit_code,
 )
-from flows.screens import Button, Outcome, Screen
 
-BOOKABLE = (
-    MeetingType.SIP,
-    MeetingType.SIP_FOLLOWUP,
-    MeetingType.STAFF_ONLY,
-    MeetingType.CLOSING,
-)
-
-WHICH_CASE = N_("Which person is the {type} about?")
-WHICH_TYPE = N_("Which meeting do you want to book?")
-NO_CASES = N_("You have no cases with a valid consent yet. /invite gives a person a link to join.")
-NO_UNIT = N_("You are not a member of any unit yet, so you cannot request meetings.")
-INTRO = N_("{type} for {case}. You are asking as {name}, {unit}, {phone}.")
 OWN_UNIT = N_("your unit")
+
+
 NOT_IN_CONSENT = N_("not in the consent yet")
+
+
 TOO_FEW_AGAIN = N_("Send /resume to choose the units again.")
+
+
 SENT = N_(
     "Sent. The {type} request for {case} is in the queue of: {units}. You will hear when "
     "someone is assigned. /meetings shows your requests."
 )
+
+
 CONSENT_ASKED = N_(
     "{case} is asked whether {units} may be added to the consent. Those units get the request "
     "when they say yes."
 )
+
+
 CONSENT_UNREACHABLE = N_(
     "{case} cannot be reached in the chat, so {units} could not be asked about and were left "
     "out. Ask the person about their consent in person."
 )
+
+
 NO_LONGER = N_("You can no longer request meetings for this person.")
-STAFF_HELP = N_(
-    "Meetings:\n"
-    "/gfi – request a GFI\n"
-    "/book – book a SIP meeting, a follow-up, a staff-only or a closing meeting\n"
-    "/meetings – your meetings and requests"
-)
-INDIVIDUAL_HELP = N_("/meetings – your meetings")
 
 
 def problems(requester_unit: int, targets: list[int]) -> list[str]:
@@ -82,9 +70,6 @@ def problems(requester_unit: int, targets: list[int]) -> list[str]:
     if len({requester_unit, *targets}) < 2:
         found.append("too_few_units")
     return found
-
-
-# ----------------------------------------------------------------- starting
 
 
 async def cases_for(session: AsyncSession, staff: Staff, now: datetime) -> list[Individual]:
@@ -113,64 +98,11 @@ async def cases_for(session: AsyncSession, staff: Staff, now: datetime) -> list[
     return list(rows)
 
 
-async def begin(turn: Turn, meeting_type: MeetingType) -> Outcome:
-    """``/gfi`` (and ``/book`` after the type): pick the person first."""
-    staff = await access.staff_by_telegram(turn.session, turn.telegram_id)
-    if staff is None:
-        return await access.refuse(turn, f"request_{meeting_type.value}")
-    if not await access.roles_of(turn.session, staff.id):
-        return Outcome([Screen(turn.tr.gettext(NO_UNIT))], replace=False)
-    cases = await cases_for(turn.session, staff, turn.clock.now())
-    if not cases:
-        return Outcome([Screen(turn.tr.gettext(NO_CASES))], replace=False)
-    buttons: list[list[Button]] = []
-    row: list[Button] = []
-    for person in cases[:40]:
-        row.append(
-            await token(
-                turn, person.case_ref, "mtg_case", type=meeting_type.value, individual_id=person.id
-            )
-        )
-        if len(row) == 3:
-            buttons.append(row)
-            row = []
-    if row:
-        buttons.append(row)
-    kind = turn.tr.gettext(meetings.TYPE_LABELS[meeting_type])
-    return Outcome([Screen(turn.tr.gettext(WHICH_CASE).format(type=kind), buttons)], replace=False)
-
-
-async def choose_type(turn: Turn) -> Outcome:
-    """``/book``: which of the other meeting types."""
-    staff = await access.staff_by_telegram(turn.session, turn.telegram_id)
-    if staff is None:
-        return await access.refuse(turn, "book")
-    rows = [
-        [
-            await token(
-                turn, turn.tr.gettext(meetings.TYPE_LABELS[kind]), "mtg_book", type=kind.value
-            )
-        ]
-        for kind in BOOKABLE
-    ]
-    return Outcome([Screen(turn.tr.gettext(WHICH_TYPE), rows)], replace=False)
-
-
-def _type(payload: Mapping[str, Any]) -> MeetingType | None:
+def request_type(payload: Mapping[str, Any]) -> MeetingType | None:
     try:
         return MeetingType(str(payload.get("type")))
     except ValueError:
         return None
-
-
-@actions.action("mtg_book")
-async def book_type(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    kind = _type(payload)
-    if kind is None or kind not in BOOKABLE:
-        return Outcome(toast=turn.tr.gettext(NO_LONGER), replace=False)
-    outcome = await begin(turn, kind)
-    outcome.replace = True
-    return outcome
 
 
 def requester_unit(memberships: list[int], covered: set[int]) -> int:
@@ -197,60 +129,12 @@ async def unit_options(
     return options
 
 
-@actions.action("mtg_case")
-async def case_chosen(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    session, now = turn.session, turn.clock.now()
-    kind = _type(payload)
-    staff = await access.staff_by_telegram(session, turn.telegram_id)
-    if staff is None:
-        return await access.refuse(turn, "request", toast=True)
-    person = await session.get(Individual, payload.get("individual_id"))
-    if kind is None or person is None:
-        return Outcome(toast=turn.tr.gettext(NO_LONGER), replace=False)
-    if not await access.can_open_case(session, staff, person, now):
-        return await access.refuse(
-            turn, "request", access.NOT_YOUR_CASE, case_ref=person.case_ref, toast=True
-        )
-    if await access.active_consent(session, person.id, now) is None:
-        return Outcome(toast=turn.tr.gettext(NO_LONGER), replace=False)
-    covered = await access.case_unit_ids(session, person.id, now)
-    memberships = sorted((await access.roles_of(session, staff.id)).keys())
-    if not memberships:
-        return Outcome([Screen(turn.tr.gettext(NO_UNIT))], replace=False)
-    own = requester_unit(memberships, covered)
-    home = await session.get(Unit, own)
-    tr = turn.tr
-    intro = tr.gettext(INTRO).format(
-        type=tr.gettext(meetings.TYPE_LABELS[kind]),
-        case=person.case_ref,
-        name=staff.name,
-        unit=home.name if home else "–",
-        phone=staff.phone or (home.phone if home else "–"),
-    )
-    return await turn.services.engine.start(
-        session,
-        turn.telegram_id,
-        GFI_FLOW if kind == MeetingType.GFI else BOOK_FLOW,
-        tr,
-        context={
-            "type": kind.value,
-            "individual_id": person.id,
-            "from_unit": own,
-            "units": await unit_options(session, tr, own, covered),
-        },
-        intro=intro,
-    )
-
-
-# ----------------------------------------------------------------- sending
-
-
 async def finish(session: AsyncSession, clock: Clock, state: FlowState, tr: Translator) -> str:
     """The request flow's end: check everything again, then queue the request."""
     now = clock.now()
     staff = await access.staff_by_telegram(session, state.telegram_id)
     person = await session.get(Individual, state.context.get("individual_id"))
-    kind = _type(state.context)
+    kind = request_type(state.context)
     own = state.context.get("from_unit")
     if staff is None or person is None or kind is None or not isinstance(own, int):
         return tr.gettext(NO_LONGER)
@@ -354,12 +238,3 @@ async def _ask_consent(
     if len(meetings.unit_ids(meeting)) < 2:
         await meetings.close_request(session, clock, meeting, "no_consent")
     return tr.gettext(CONSENT_UNREACHABLE).format(case=person.case_ref, units=names)
-
-
-@onboarding.help_section
-async def meetings_help(turn: Turn) -> list[str]:
-    if await access.staff_by_telegram(turn.session, turn.telegram_id) is not None:
-        return [turn.tr.gettext(STAFF_HELP)]
-    if await access.individual_by_telegram(turn.session, turn.telegram_id) is not None:
-        return [turn.tr.gettext(INDIVIDUAL_HELP)]
-    return []

@@ -307,7 +307,7 @@ async def staff_list(turn: Turn, staff: Staff) -> Outcome:
         elif meeting.status in (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULING):
             groups[STAFF_REQUESTS].append(meeting)
     if not any(groups.values()):
-        return Outcome([Screen(tr.gettext(STAFF_NONE))], replace=False)
+        return Outcome.message(tr.gettext(STAFF_NONE))
     lines = [tr.gettext(STAFF_LIST_TITLE)]
     rows: list[list[Button]] = []
     for heading, items in groups.items():

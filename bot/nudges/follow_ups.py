@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.chat import access, actions, audit, buttons
-from bot.chat.turn import Services, Turn
+from bot.chat import access, audit
+from bot.chat.turn import Services
 from bot.models import Consent, Individual, OutboxMessage, Unit
 from bot.models.meetings import Meeting
 from bot.models.nudges import TransitionCheck
@@ -34,16 +34,31 @@ from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of, wiring_of
 from bot.platform.i18n import N_
-from flows.screens import Outcome, Screen
 
 KIND_FAILED = "delivery_failed"
+
+
 KIND_UNREACHABLE = "individual_unreachable"
+
+
 KIND_TRANSITION = "transition_check"
+
+
 KIND_TRANSITION_SILENT = "transition_unanswered"
+
+
 KIND_TRANSITION_NOT_STARTED = "transition_not_started"
+
+
 KIND_TRANSITION_STAFF_CHECK = "transition_staff_check"
+
+
 KIND_CONSENT_ENDING = "consent_ending"
+
+
 KIND_CONSENT_ENDING_STAFF = "consent_ending_staff"
+
+
 STAFF_KINDS_ABOUT_A_CASE = (
     KIND_TRANSITION_SILENT,
     KIND_TRANSITION_NOT_STARTED,
@@ -53,59 +68,69 @@ STAFF_KINDS_ABOUT_A_CASE = (
     reminders.KIND_CANNOT_COME,
 )
 
+
 STARTED_ACTION = "transition_started"
+
+
 NOT_STARTED_ACTION = "transition_not_started"
+
+
 RENEW_ACTION = "consent_renew"
-STARTED = "started"
-NOT_STARTED = "not_started"
+
 
 FAILED = N_("I could not deliver {what} to {case}. Please reach them another way if it matters.")
+
+
 UNREACHABLE = N_(
     "{case} has blocked or left the chat with me, so my messages no longer reach them. "
     "Their reminders are stopped. Please reach them another way."
 )
+
+
 TRANSITION_ASK = N_(
     "Hi! At the meeting on {date} you were referred to {unit}. "
     "Has your contact with {unit} started?\n\n{contact}"
 )
+
+
 STARTED_LABEL = N_("Yes, it has started")
+
+
 NOT_STARTED_LABEL = N_("No, not yet")
-STARTED_REPLY = N_("Good to hear, thank you! If something stops, call {unit} on {phone}.")
-NOT_STARTED_REPLY = N_(
-    "Thank you for telling me. It happens. I have let the person who referred you know, so "
-    "they can help you get started. You can also call {unit} on {phone}."
-)
-ALREADY_ANSWERED = N_("You have already answered this. Thank you!")
-TRANSITION_NOT_STARTED = N_(
-    "{case} says their contact with {unit} has not started yet. They were referred at the "
-    "meeting on {date}. Please follow up."
-)
+
+
 TRANSITION_SILENT = N_(
     "{case} has not answered whether their contact with {unit} has started. They were "
     "referred at the meeting on {date}. Please check with them."
 )
+
+
 TRANSITION_STAFF_CHECK = N_(
     "Time to check whether the contact of {case} with {unit} has started. They were referred "
     "at the meeting on {date}. I cannot ask them here, so please check with them."
 )
+
+
 CONSENT_ENDING = N_(
     "Your consent ends on {date}. Consent (samtycke) is your permission for the units to "
     "work together with you here.\n\n"
     "When it ends, I stop sending you reminders, and what I store about you is deleted after "
     "{days} days. If you want to go on, renew it with the button below.\n{contact}"
 )
+
+
 RENEW_LABEL = N_("Renew my consent")
+
+
 CONSENT_ENDING_STAFF = N_(
     "The consent for {case} ends on {date}. If the cooperation should go on, ask them to renew it."
 )
+
 
 OUTBOX_KINDS = {
     KIND_TRANSITION: N_("a question about their referral"),
     KIND_CONSENT_ENDING: N_("a notice that their consent ends"),
 }
-
-
-# ----------------------------------------------------------------- failed deliveries
 
 
 async def delivery_failed(session: AsyncSession, clock: Clock, row: OutboxMessage) -> None:
@@ -118,15 +143,10 @@ async def delivery_failed(session: AsyncSession, clock: Clock, row: OutboxMessag
     audit.record(
         session, clock, "message_failed", actor="system", case_ref=person.case_ref, kind=row.kind
     )
-    staff = await contacts.responsible_staff(session, person)
-    if staff is None or staff.telegram_id is None:
-        return
-    await outbox.enqueue(
+    await contacts.notify_responsible(
         session,
         clock,
-        chat_id=staff.telegram_id,
-        staff_id=staff.id,
-        individual_id=person.id,
+        person,
         kind=KIND_FAILED,
         message=FAILED,
         params={
@@ -158,23 +178,15 @@ async def individual_unreachable(session: AsyncSession, clock: Clock, individual
     now = clock.now()
     person.unreachable_at = now
     audit.record(session, clock, "individual_unreachable", actor="system", case_ref=person.case_ref)
-    staff = await contacts.responsible_staff(session, person)
-    if staff is None or staff.telegram_id is None:
-        return
-    await outbox.enqueue(
+    await contacts.notify_responsible(
         session,
         clock,
-        chat_id=staff.telegram_id,
-        staff_id=staff.id,
-        individual_id=person.id,
+        person,
         kind=KIND_UNREACHABLE,
         message=UNREACHABLE,
         params={"case": person.case_ref},
         dedupe_key=f"unreachable:{person.id}:{int(now.timestamp())}",
     )
-
-
-# ----------------------------------------------------------------- stopping
 
 
 @events.listen(events.CONSENT_WITHDRAWN)
@@ -190,9 +202,6 @@ async def stop_for_case(event: events.Event) -> None:
     await outbox.cancel(
         session, individual_id=individual_id, to_staff=True, kinds=STAFF_KINDS_ABOUT_A_CASE
     )
-
-
-# ----------------------------------------------------------------- transition check
 
 
 @events.listen(events.MEETING_OUTCOME)
@@ -242,16 +251,15 @@ async def plan_transition_check(
     await session.flush()
     consent = await access.active_consent(session, person.id, now)
     if person.telegram_id is None or consent is None or not consent.reminders:
-        await _tell_referrer(
+        await tell_referrer(
             session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
         )
         return check
     home = await contacts.home_unit(session, person, meeting)
-    row = await outbox.enqueue(
+    row = await contacts.notify_individual(
         session,
         clock,
-        chat_id=person.telegram_id,
-        individual_id=person.id,
+        person,
         kind=KIND_TRANSITION,
         message=TRANSITION_ASK,
         params={
@@ -272,18 +280,18 @@ async def plan_transition_check(
         ],
         due_at=check.ask_at,
         dedupe_key=f"transition:{check.id}",
-        subject=_subject(check),
+        subject=transition_subject(check),
     )
     if row is not None:
         check.ask_at = row.due_at
     silent_from = check.ask_at + timedelta(days=settings.transition_answer_days)
-    await _tell_referrer(
+    await tell_referrer(
         session, clock, check, KIND_TRANSITION_SILENT, TRANSITION_SILENT, silent_from
     )
     return check
 
 
-def _subject(check: TransitionCheck) -> str:
+def transition_subject(check: TransitionCheck) -> str:
     return f"transition:{check.id}"
 
 
@@ -291,7 +299,7 @@ def _own(check: TransitionCheck) -> dict[str, Any]:
     return {"check_id": check.id}
 
 
-async def _tell_referrer(
+async def tell_referrer(
     session: AsyncSession,
     clock: Clock,
     check: TransitionCheck,
@@ -304,12 +312,11 @@ async def _tell_referrer(
     unit = await session.get(Unit, check.unit_id)
     if staff is None or staff.telegram_id is None or person is None or unit is None:
         return
-    await outbox.enqueue(
+    await contacts.notify_staff(
         session,
         clock,
-        chat_id=staff.telegram_id,
-        staff_id=staff.id,
-        individual_id=person.id,
+        staff,
+        individual=person,
         kind=kind,
         message=message,
         params={
@@ -320,7 +327,7 @@ async def _tell_referrer(
         },
         due_at=due_at,
         dedupe_key=f"{kind}:{check.id}",
-        subject=_subject(check),
+        subject=transition_subject(check),
     )
 
 
@@ -331,56 +338,12 @@ async def _unanswered(session: AsyncSession, row: OutboxMessage, now: datetime) 
 
 
 outbox.guard(KIND_TRANSITION)(_unanswered)
+
+
 outbox.guard(KIND_TRANSITION_SILENT)(_unanswered)
+
+
 outbox.guard(KIND_TRANSITION_STAFF_CHECK)(_unanswered)
-
-
-async def _answering(turn: Turn, payload: dict[str, Any]) -> tuple[TransitionCheck, Unit] | Outcome:
-    check_id = payload.get("check_id")
-    check = await turn.session.get(TransitionCheck, check_id) if isinstance(check_id, int) else None
-    person = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    if check is None or person is None or check.individual_id != person.id:
-        refusal = actions.REFUSALS[buttons.Refusal.FOREIGN]
-        return Outcome(toast=turn.tr.gettext(refusal), replace=False)
-    if check.answer is not None:
-        return Outcome([Screen(turn.tr.gettext(ALREADY_ANSWERED))])
-    unit = await turn.session.get(Unit, check.unit_id)
-    if unit is None:
-        return Outcome([Screen(turn.tr.gettext(ALREADY_ANSWERED))])
-    return check, unit
-
-
-@actions.action(STARTED_ACTION)
-async def started(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    found = await _answering(turn, payload)
-    if isinstance(found, Outcome):
-        return found
-    check, unit = found
-    check.answer = STARTED
-    check.answered_at = turn.clock.now()
-    await outbox.cancel(turn.session, subject=_subject(check))
-    text = turn.tr.gettext(STARTED_REPLY).format(unit=unit.name, phone=unit.phone)
-    return Outcome([Screen(text)])
-
-
-@actions.action(NOT_STARTED_ACTION)
-async def not_started(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    """No blame: the referring staff member hears it at once and can help."""
-    found = await _answering(turn, payload)
-    if isinstance(found, Outcome):
-        return found
-    check, unit = found
-    check.answer = NOT_STARTED
-    check.answered_at = turn.clock.now()
-    await outbox.cancel(turn.session, subject=_subject(check))
-    await _tell_referrer(
-        turn.session, turn.clock, check, KIND_TRANSITION_NOT_STARTED, TRANSITION_NOT_STARTED
-    )
-    text = turn.tr.gettext(NOT_STARTED_REPLY).format(unit=unit.name, phone=unit.phone)
-    return Outcome([Screen(text)])
-
-
-# ----------------------------------------------------------------- consent ending
 
 
 @jobs.every(3600, "consent_ending_notices")
@@ -444,11 +407,10 @@ async def _consent_notices(
         unit = await contacts.home_unit(session, person)
         if unit is None and consent.units:
             unit = consent.units[0]
-        row = await outbox.enqueue(
+        row = await contacts.notify_individual(
             session,
             clock,
-            chat_id=person.telegram_id,
-            individual_id=person.id,
+            person,
             kind=KIND_CONSENT_ENDING,
             message=CONSENT_ENDING,
             params={
@@ -473,12 +435,11 @@ async def _consent_notices(
         queued += row is not None
     staff = await contacts.responsible_staff(session, person)
     if staff is not None and staff.telegram_id is not None:
-        row = await outbox.enqueue(
+        row = await contacts.notify_staff(
             session,
             clock,
-            chat_id=staff.telegram_id,
-            staff_id=staff.id,
-            individual_id=person.id,
+            staff,
+            individual=person,
             kind=KIND_CONSENT_ENDING_STAFF,
             message=CONSENT_ENDING_STAFF,
             params={**common, "case": person.case_ref, "date": outbox.date_param(last_day)},
@@ -501,4 +462,6 @@ async def _consent_still_ending(session: AsyncSession, row: OutboxMessage, now: 
 
 
 outbox.guard(KIND_CONSENT_ENDING)(_consent_still_ending)
+
+
 outbox.guard(KIND_CONSENT_ENDING_STAFF)(_consent_still_ending)

@@ -16,15 +16,12 @@ the row is sent, never copied into the outbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import access, actions, buttons
-from bot.chat.turn import Turn
+from bot.chat import access
 from bot.models import Individual, OutboxMessage, Unit
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType
 from bot.outbox import queue as outbox
@@ -34,23 +31,44 @@ from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of
 from bot.platform.i18n import N_
-from flows.screens import Outcome, Screen
+
+KIND_CANNOT_COME = "meeting_cannot_come"
 
 KIND_REMINDER = "meeting_reminder"
+
+
 KIND_SIP_INDIVIDUAL = "sip_followup_individual"
+
+
 KIND_STAFF_BEFORE = "meeting_staff_before"
+
+
 KIND_SIP_STAFF = "sip_followup_staff"
+
+
 KIND_OUTCOME_DUE = "meeting_outcome_due"
-KIND_CANNOT_COME = "meeting_cannot_come"
+
+
 INDIVIDUAL_KINDS = (KIND_REMINDER, KIND_SIP_INDIVIDUAL)
+
+
 MEETING_KINDS = (*INDIVIDUAL_KINDS, KIND_STAFF_BEFORE, KIND_SIP_STAFF, KIND_OUTCOME_DUE)
 
+
 COMING_ACTION = "meeting_coming"
+
+
 CANNOT_COME_ACTION = "meeting_cannot_come"
+
+
 PREPARATION_ACTION = "preparation_summary"
+
+
 OUTCOME_ACTION = "mtg_outcome"
-COMING = "coming"
+
+
 CANNOT_COME = "cannot_come"
+
 
 FOR_INDIVIDUAL = {
     MeetingType.GFI: N_("meeting with the units (GFI, a first meeting to share information)"),
@@ -59,6 +77,8 @@ FOR_INDIVIDUAL = {
     MeetingType.CLOSING: N_("closing meeting"),
     MeetingType.STAFF_ONLY: N_("meeting"),
 }
+
+
 FOR_STAFF = {
     MeetingType.GFI: N_("GFI meeting"),
     MeetingType.SIP: N_("SIP meeting"),
@@ -66,45 +86,58 @@ FOR_STAFF = {
     MeetingType.CLOSING: N_("closing meeting"),
     MeetingType.STAFF_ONLY: N_("staff meeting"),
 }
+
+
 PLACE_VIDEO = N_("by video; the link comes before the meeting")
+
+
 PLACE_PHONE = N_("by phone; you will be called")
+
+
 PLACE_NOT_SET = N_("not set yet")
+
 
 REMINDER = N_(
     "Reminder: your {meeting} is on {when}.\nPlace: {place}\n\n"
     "Are you coming? Answer with a button.\n{contact}"
 )
+
+
 SIP_FOLLOWUP_INDIVIDUAL = N_(
     "Your plan (SIP) will be followed up on {when}.\nPlace: {place}\n\n"
     "Is there anything you want to raise? You can get ready with /prepare.\n{contact}"
 )
+
+
 STAFF_BEFORE = N_("Coming up: {meeting} for {case}, {when}.\nPlace: {place}")
+
+
 STAFF_BEFORE_NO_CASE = N_("Coming up: {meeting}, {when}.\nPlace: {place}")
+
+
 SIP_FOLLOWUP_STAFF = N_(
     "In {days} days: SIP follow-up for {case}, {when}.\nPlace: {place}\n"
     "Is the plan up to date, and does everyone know what to bring?"
 )
+
+
 OUTCOME_DUE = N_(
     "The {meeting} for {case} on {when} has no outcome yet. Please record how it went: "
     "held, no-show or cancelled, and the next step."
 )
-ORGANISER_CANNOT_COME = N_(
-    "{case} cannot come to the {meeting} on {when}. They were told that someone will get "
-    "back to them about a new time."
-)
+
+
 COMING_LABEL = N_("I'm coming")
+
+
 CANNOT_COME_LABEL = N_("I can't come")
+
+
 READ_PREPARATION = N_("Read the preparation")
+
+
 RECORD_OUTCOME = N_("Record outcome")
-COMING_REPLY = N_("Thank you! See you on {when}.\nPlace: {place}\n\n{contact}")
-CANNOT_COME_REPLY = N_(
-    "Thank you for telling us. It happens. Someone will get back to you about a new time.\n\n"
-    "{contact}"
-)
-MEETING_MOVED = N_(
-    "This reminder was for a time that has changed. The newest message has the right time."
-)
-MEETING_OFF = N_("That meeting is no longer planned.")
+
 
 OUTBOX_KINDS = {
     KIND_REMINDER: N_("a meeting reminder"),
@@ -116,7 +149,7 @@ def subject(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 
 
-def _key(meeting: Meeting, part: str) -> str:
+def reminder_key(meeting: Meeting, part: str) -> str:
     starts = int(meeting.starts_at.timestamp()) if meeting.starts_at else 0
     return f"m{meeting.id}:{meeting.ics_sequence}:{starts}:{part}"
 
@@ -133,9 +166,6 @@ def _stamp(meeting: Meeting, starts: datetime) -> dict[str, Any]:
 async def _reminders_allowed(session: AsyncSession, individual_id: int, now: datetime) -> bool:
     consent = await access.active_consent(session, individual_id, now)
     return consent is not None and consent.reminders
-
-
-# ----------------------------------------------------------------- planning
 
 
 async def plan(session: AsyncSession, clock: Clock, meeting: Meeting) -> None:
@@ -178,34 +208,32 @@ async def _plan_individual(session: AsyncSession, clock: Clock, meeting: Meeting
         due = policy.before(starts, hours)
         if due <= now:
             continue
-        await outbox.enqueue(
+        await contacts.notify_individual(
             session,
             clock,
-            chat_id=person.telegram_id,
-            individual_id=person.id,
+            person,
             kind=KIND_REMINDER,
             message=REMINDER,
             params=params,
             buttons=answer,
             due_at=due,
             expires_at=meeting.starts_at,
-            dedupe_key=_key(meeting, f"r{hours}"),
+            dedupe_key=reminder_key(meeting, f"r{hours}"),
             subject=subject(meeting.id),
         )
     if meeting.type == MeetingType.SIP_FOLLOWUP:
         due = policy.before(starts, 24 * settings.sip_followup_individual_days)
         if due > now:
-            await outbox.enqueue(
+            await contacts.notify_individual(
                 session,
                 clock,
-                chat_id=person.telegram_id,
-                individual_id=person.id,
+                person,
                 kind=KIND_SIP_INDIVIDUAL,
                 message=SIP_FOLLOWUP_INDIVIDUAL,
                 params=params,
                 due_at=due,
                 expires_at=meeting.starts_at,
-                dedupe_key=_key(meeting, "sip_i"),
+                dedupe_key=reminder_key(meeting, "sip_i"),
                 subject=subject(meeting.id),
             )
 
@@ -273,7 +301,7 @@ async def _plan_staff(session: AsyncSession, clock: Clock, meeting: Meeting) -> 
                 message=STAFF_BEFORE if person is not None else STAFF_BEFORE_NO_CASE,
                 buttons=preparation,
                 due_at=before,
-                dedupe_key=_key(meeting, f"before:{staff.id}"),
+                dedupe_key=reminder_key(meeting, f"before:{staff.id}"),
                 **common,
             )
         if meeting.type == MeetingType.SIP_FOLLOWUP and now < week < before:
@@ -283,7 +311,7 @@ async def _plan_staff(session: AsyncSession, clock: Clock, meeting: Meeting) -> 
                 kind=KIND_SIP_STAFF,
                 message=SIP_FOLLOWUP_STAFF,
                 due_at=week,
-                dedupe_key=_key(meeting, f"week:{staff.id}"),
+                dedupe_key=reminder_key(meeting, f"week:{staff.id}"),
                 **common,
             )
     await _plan_outcome_nudge(session, clock, meeting, params)
@@ -301,11 +329,10 @@ async def _plan_outcome_nudge(
         return
     ends = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
     day = policy.next_working_day(policy.local(ends).date())
-    await outbox.enqueue(
+    await contacts.notify_staff(
         session,
         clock,
-        chat_id=organiser.telegram_id,
-        staff_id=organiser.id,
+        organiser,
         individual_id=meeting.individual_id,
         kind=KIND_OUTCOME_DUE,
         message=OUTCOME_DUE,
@@ -320,12 +347,9 @@ async def _plan_outcome_nudge(
             ]
         ],
         due_at=policy.at(day, settings.staff_nudge_time),
-        dedupe_key=_key(meeting, "outcome"),
+        dedupe_key=reminder_key(meeting, "outcome"),
         subject=subject(meeting.id),
     )
-
-
-# ----------------------------------------------------------------- events
 
 
 def _meeting_id(event: events.Event) -> int | None:
@@ -359,9 +383,6 @@ async def on_ended(event: events.Event) -> None:
     meeting_id = _meeting_id(event)
     if meeting_id is not None:
         await outbox.cancel(event.session, subject=subject(meeting_id))
-
-
-# ----------------------------------------------------------------- checks at send time
 
 
 async def _current(session: AsyncSession, row: OutboxMessage) -> Meeting | None:
@@ -422,103 +443,3 @@ async def _live_place(session: AsyncSession, row: OutboxMessage) -> dict[str, An
 
 for _kind in MEETING_KINDS:
     outbox.live_params(_kind)(_live_place)
-
-
-# ----------------------------------------------------------------- the individual's answer
-
-
-@dataclass(frozen=True)
-class _Answering:
-    meeting: Meeting
-    person: Individual
-    starts: datetime
-
-
-async def _answerable(turn: Turn, payload: dict[str, Any]) -> _Answering | Outcome:
-    """The meeting a reminder button is about, if it is this person's and still on."""
-    meeting_id = payload.get("meeting_id")
-    meeting = await turn.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
-    person = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    if meeting is None or person is None or meeting.individual_id != person.id:
-        refusal = actions.REFUSALS[buttons.Refusal.FOREIGN]
-        return Outcome(toast=turn.tr.gettext(refusal), replace=False)
-    if meeting.status != MeetingStatus.CONFIRMED or meeting.starts_at is None:
-        return Outcome([Screen(turn.tr.gettext(MEETING_OFF))])
-    if timing.stamp(meeting.starts_at) != payload.get("starts"):
-        return Outcome([Screen(turn.tr.gettext(MEETING_MOVED))])
-    return _Answering(meeting, person, meeting.starts_at)
-
-
-async def _render(turn: Turn, message: str, params: dict[str, Any]) -> str:
-    return outbox.render(turn.tr, message, params)
-
-
-@actions.action(COMING_ACTION)
-async def coming(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    found = await _answerable(turn, payload)
-    if isinstance(found, Outcome):
-        return found
-    meeting, person = found.meeting, found.person
-    meeting.individual_answer = COMING
-    unit = await contacts.home_unit(turn.session, person, meeting)
-    text = await _render(
-        turn,
-        COMING_REPLY,
-        {
-            "when": outbox.dt_param(found.starts),
-            "place": await place(turn.session, meeting),
-            "contact": contacts.call_line(unit),
-        },
-    )
-    return Outcome([Screen(text)])
-
-
-@actions.action(CANNOT_COME_ACTION)
-async def cannot_come(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    """Stop the reminders and tell the organiser. Booking hears the event and offers the
-    organiser a new time; when a listener has told the organiser already, no second notice
-    goes."""
-    found = await _answerable(turn, payload)
-    if isinstance(found, Outcome):
-        return found
-    meeting, person = found.meeting, found.person
-    session, clock = turn.session, turn.clock
-    unit = await contacts.home_unit(session, person, meeting)
-    reply = Outcome(
-        [Screen(await _render(turn, CANNOT_COME_REPLY, {"contact": contacts.call_line(unit)}))]
-    )
-    if meeting.individual_answer == CANNOT_COME:
-        return reply  # said already, on another reminder
-    meeting.individual_answer = CANNOT_COME
-    await outbox.cancel(
-        session, subject=subject(meeting.id), kinds=INDIVIDUAL_KINDS, to_staff=False
-    )
-    before = await session.scalar(select(func.max(OutboxMessage.id))) or 0
-    await events.emit(events.INDIVIDUAL_CANNOT_COME, session, clock, meeting_id=meeting.id)
-    organiser = await contacts.organiser(session, meeting)
-    if organiser is not None and organiser.telegram_id is not None:
-        told = await session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.id > before,
-                OutboxMessage.staff_id == organiser.id,
-                OutboxMessage.individual_id == person.id,
-            )
-        )
-        if told is None:
-            await outbox.enqueue(
-                session,
-                clock,
-                chat_id=organiser.telegram_id,
-                staff_id=organiser.id,
-                individual_id=person.id,
-                kind=KIND_CANNOT_COME,
-                message=ORGANISER_CANNOT_COME,
-                params={
-                    "case": person.case_ref,
-                    "meeting": outbox.msg_param(FOR_STAFF[meeting.type]),
-                    "when": outbox.dt_param(found.starts),
-                },
-                dedupe_key=_key(meeting, "cannot_come"),
-                subject=subject(meeting.id),
-            )
-    return reply

@@ -20,6 +20,8 @@ pauses sending for ``retry_after`` seconds and tries the row again; 5xx answers 
 time-outs retry with growing back-off and finally mark the row failed; a 403 marks the
 individual unreachable and stops their nudges. Failures are told to the responsible staff
 member through the outbox.
+
+One concept: a row's way from claim to sent, with every failure it can meet on the way.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Individual, Staff, StaffMembership, Unit
+from bot.models import Individual, OutboxMessage, Staff, StaffMembership, Unit
 from bot.models.meetings import Meeting, MeetingUnit, UnitRequestStatus
 from bot.outbox import queue as outbox
+from bot.platform.clock import Clock
 from bot.platform.i18n import N_
 
 CALL_UNIT = N_("Questions? Call {unit} on {phone}.")
@@ -85,3 +86,43 @@ async def organiser(session: AsyncSession, meeting: Meeting) -> Staff | None:
         return staff
     everyone = await meeting_staff(session, meeting)
     return everyone[0] if everyone else None
+
+
+async def notify_staff(
+    session: AsyncSession,
+    clock: Clock,
+    staff: Staff | None,
+    *,
+    individual: Individual | None = None,
+    **fields: Any,
+) -> OutboxMessage | None:
+    """Queue a message to a staff member who can be reached in the chat (None if not).
+
+    ``fields`` are what :func:`bot.outbox.queue.enqueue` takes besides the recipient.
+    """
+    if staff is None or staff.telegram_id is None:
+        return None
+    if individual is not None:
+        fields["individual_id"] = individual.id
+    return await outbox.enqueue(
+        session, clock, chat_id=staff.telegram_id, staff_id=staff.id, **fields
+    )
+
+
+async def notify_responsible(
+    session: AsyncSession, clock: Clock, individual: Individual, **fields: Any
+) -> OutboxMessage | None:
+    """Queue a message about ``individual`` to their responsible staff member, if reachable."""
+    staff = await responsible_staff(session, individual)
+    return await notify_staff(session, clock, staff, individual=individual, **fields)
+
+
+async def notify_individual(
+    session: AsyncSession, clock: Clock, individual: Individual, **fields: Any
+) -> OutboxMessage | None:
+    """Queue a message to the individual, if they can be reached in the chat."""
+    if individual.telegram_id is None:
+        return None
+    return await outbox.enqueue(
+        session, clock, chat_id=individual.telegram_id, individual_id=individual.id, **fields
+    )

@@ -71,7 +71,7 @@ async def join_with_code(turn: Turn, payload: str) -> Outcome | None:
     result = await staff.join(turn.session, turn.clock, turn.telegram_id, payload)
     tr = turn.tr
     if result.status is staff.JoinStatus.LOCKED and result.locked_until is not None:
-        return _say(tr.gettext(CODE_LOCKED).format(time=tr.time(result.locked_until)))
+        return Outcome.message(tr.gettext(CODE_LOCKED).format(time=tr.time(result.locked_until)))
     answers = {
         staff.JoinStatus.WRONG: CODE_WRONG,
         staff.JoinStatus.USED: CODE_USED,
@@ -80,7 +80,7 @@ async def join_with_code(turn: Turn, payload: str) -> Outcome | None:
     }
     if result.status in answers or result.staff is None or result.unit is None:
         message = answers.get(result.status, CODE_WRONG)
-        return _say(tr.gettext(message))
+        return Outcome.message(tr.gettext(message))
     await profiles.remember(turn.session, turn.clock, turn.telegram_id, tr.locale)
     role = staff.role_label(tr, result.role or Role.STAFF)
     if result.new_member or not result.staff.name:
@@ -89,7 +89,7 @@ async def join_with_code(turn: Turn, payload: str) -> Outcome | None:
             turn.session, turn.telegram_id, staff_profile.NAME, tr, intro=intro
         )
     else:
-        outcome = _say(tr.gettext(JOINED_MORE).format(role=role, unit=result.unit.name))
+        outcome = Outcome.message(tr.gettext(JOINED_MORE).format(role=role, unit=result.unit.name))
     roles = await access.roles_of(turn.session, result.staff.id)
     outcome.menu = command_menu.ADMIN if access.has_role(roles, Role.ADMIN) else command_menu.STAFF
     return outcome
@@ -128,14 +128,14 @@ async def list_units(turn: Turn) -> Outcome:
         return await access.refuse(turn, "units", access.ADMIN_ONLY)
     found = await units.all_units(turn.session)
     if not found:
-        return _say(turn.tr.gettext(NO_UNITS))
+        return Outcome.message(turn.tr.gettext(NO_UNITS))
     lines = [turn.tr.gettext(UNITS_HEAD)]
     for unit in found:
         parts = [unit.name, units.organisation_label(turn.tr, unit.organisation), unit.phone]
         if unit.address:
             parts.append(unit.address)
         lines.append("• " + " · ".join(parts))
-    return _say("\n".join(lines))
+    return Outcome.message("\n".join(lines))
 
 
 async def invite_colleague(turn: Turn, bot_username: str | None) -> Outcome:
@@ -228,10 +228,6 @@ async def _administered_unit(turn: Turn, payload: dict[str, Any]) -> Unit | Outc
     except access.AccessDenied:
         return await access.refuse(turn, "invitestaff", access.ADMIN_ONLY, toast=True)
     return unit
-
-
-def _say(text: str) -> Outcome:
-    return Outcome([Screen(text)], replace=False)
 
 
 async def save_profile(

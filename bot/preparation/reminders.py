@@ -17,6 +17,7 @@ from bot.chat.turn import Services
 from bot.models import OutboxMessage
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, Preparation
 from bot.outbox import queue as outbox
+from bot.people import contacts
 from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
@@ -149,10 +150,10 @@ async def _enqueue_to_individual(
     assert meeting.starts_at is not None and facts.individual.telegram_id is not None
     contact = facts.contact
     explain = EXPLAIN.get(MeetingType(meeting.type), "")
-    return await outbox.enqueue(
+    return await contacts.notify_individual(
         session,
         clock,
-        chat_id=facts.individual.telegram_id,
+        facts.individual,
         kind=kind,
         message=message,
         params={
@@ -162,7 +163,6 @@ async def _enqueue_to_individual(
             "phones": f"{contact.name} {contact.phone}" if contact else "",
         },
         dedupe_key=dedupe_key,
-        individual_id=facts.individual.id,
         subject=subject(meeting.id),
         expires_at=meeting.starts_at,
         buttons=[

@@ -8,7 +8,6 @@ are in :mod:`bot.preparation.reminders`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,8 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import access, actions, audit, buttons
-from bot.chat.turn import Turn
+from bot.chat import access, audit
 from bot.models import Consent, FlowState, Individual, Staff, Unit
 from bot.models.meetings import (
     Meeting,
@@ -28,25 +26,12 @@ from bot.models.meetings import (
     UnitRequestStatus,
 )
 from bot.outbox import queue as outbox
-from bot.people import units
+from bot.people import contacts, units
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 from flows import preparation as flow
-from flows.screens import Button, Outcome, Screen
 
-PREPARED_TYPES = (MeetingType.GFI, MeetingType.SIP, MeetingType.SIP_FOLLOWUP)
 START_ACTION = "preparation_start"
-SUMMARY_ACTION = "preparation_summary"
-OFFER_KIND = "preparation_offer"
-REMINDER_KIND = "preparation_reminder"
-SHARED_KIND = "preparation_shared"
-UNIT_CODE = "u"
-
-MEETING_KINDS = {
-    MeetingType.GFI: N_("GFI meeting"),
-    MeetingType.SIP: N_("SIP meeting"),
-    MeetingType.SIP_FOLLOWUP: N_("SIP follow-up meeting"),
-}
 EXPLAIN = {
     MeetingType.GFI: N_(
         "A GFI is a first, open meeting: you and at least two units share information "
@@ -58,56 +43,78 @@ EXPLAIN = {
     MeetingType.SIP_FOLLOWUP: N_("At a SIP follow-up you look together at how your plan is going."),
 }
 
+PREPARED_TYPES = (MeetingType.GFI, MeetingType.SIP, MeetingType.SIP_FOLLOWUP)
+
+
+SUMMARY_ACTION = "preparation_summary"
+
+
+OFFER_KIND = "preparation_offer"
+
+
+REMINDER_KIND = "preparation_reminder"
+
+
+SHARED_KIND = "preparation_shared"
+
+
+UNIT_CODE = "u"
+
+
+MEETING_KINDS = {
+    MeetingType.GFI: N_("GFI meeting"),
+    MeetingType.SIP: N_("SIP meeting"),
+    MeetingType.SIP_FOLLOWUP: N_("SIP follow-up meeting"),
+}
+
+
 STAFF_NEW = N_(
     "{case} has prepared for their {meeting} on {when}. "
     "Only the staff taking part in the meeting can open it."
 )
+
+
 STAFF_CHANGED = N_("{case} has changed their preparation for their {meeting} on {when}.")
+
+
 SHOW_SUMMARY = N_("Show the summary")
+
+
 SHOW_CHANGES = N_("Show what changed")
 
-INTRO = N_("Getting ready for your {meeting} on {when}.")
-INTRO_AGAIN = N_("Here are the answers you gave before. Change what you want, then finish below.")
-WILL_SEND = N_(
-    "When you are done, you can send your answers to {name}, who coordinates the meeting."
-)
-WILL_SEND_STAFF = N_("When you are done, you can send your answers to the staff at the meeting.")
-STAYS_WITH_YOU = N_(
-    "You have not agreed that I share information with the units, so your answers stay "
-    "here with you."
-)
+
 DONE_SENT = N_(
     "Thank you. I have sent your answers to {name}. Only the staff taking part in the "
     "meeting can read them.\n\nWant to change something? Send /prepare."
 )
+
+
 DONE_SENT_STAFF = N_(
     "Thank you. I have shared your answers with the staff taking part in the meeting. "
     "Only they can read them.\n\nWant to change something? Send /prepare."
 )
+
+
 DONE_UNCHANGED = N_("Thank you. Nothing has changed since you last sent your answers.")
+
+
 DONE_KEPT = N_(
     "Thank you. Your answers are saved here with you. You have not agreed that I share "
     "information with the units, so I have not sent them to anyone. You can bring them up "
     "at the meeting yourself.\n\nWant to look at them again? Send /prepare."
 )
+
+
 DONE_NOT_BOOKED = N_(
     "Thank you. Your answers are saved. The meeting is no longer booked, so I have not "
     "sent them to anyone."
 )
-NO_MEETING = N_(
-    "You have no meeting coming up to get ready for right now. When one is booked, "
-    "I will let you know."
-)
-NOT_CONNECTED = N_(
-    "I can help you get ready for a meeting once a unit has connected you with me. "
-    "If someone at a unit gave you a link, open it first."
-)
+
+
 NO_CONSENT = N_(
     "You have no consent with the units right now, so I cannot keep answers for you. "
     "If you want to talk about the meeting, call the unit."
 )
-PICK_MEETING = N_("Which meeting do you want to get ready for?")
-MEETING_GONE = N_("That meeting is no longer coming up. /prepare shows your meetings.")
 
 
 @dataclass(frozen=True)
@@ -224,7 +231,7 @@ async def home_units(session: AsyncSession, individual: Individual, now: datetim
     return []
 
 
-def _shares(consent: Consent | None) -> bool:
+def shares_answers(consent: Consent | None) -> bool:
     return consent is not None and consent.sharing
 
 
@@ -235,129 +242,6 @@ def flow_context(facts: MeetingFacts, shares: bool) -> dict[str, Any]:
         "coordinator": facts.coordinator.name if facts.coordinator else None,
         "shares": shares,
     }
-
-
-# ----------------------------------------------------------------- the individual's side
-
-
-async def prepare(turn: Turn) -> Outcome:
-    """/prepare: the one upcoming meeting at once, a choice between several, or a kind no."""
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    if individual is None:
-        return _say(turn.tr.gettext(NOT_CONNECTED))
-    now = turn.clock.now()
-    meetings = await upcoming_meetings(turn.session, individual.id, now)
-    if len(meetings) == 1:
-        return await start(turn, meetings[0], individual)
-    if not meetings:
-        call = units.call_line(turn.tr, await home_units(turn.session, individual, now))
-        return _say(_lines(turn.tr.gettext(NO_MEETING), call))
-    return await _choose(turn, meetings, individual)
-
-
-async def _choose(turn: Turn, meetings: Sequence[Meeting], individual: Individual) -> Outcome:
-    group = f"prepare:{individual.id}:{turn.clock.now().timestamp():.0f}"
-    done = set(
-        await turn.session.scalars(
-            select(Preparation.meeting_id).where(
-                Preparation.meeting_id.in_([m.id for m in meetings])
-            )
-        )
-    )
-    choices: list[list[Button]] = []
-    for meeting in meetings:
-        assert meeting.starts_at is not None
-        text = f"{turn.tr.gettext(kind_label(meeting))} · {turn.tr.datetime(meeting.starts_at)}"
-        data = await buttons.issue(
-            turn.session,
-            turn.clock,
-            turn.telegram_id,
-            START_ACTION,
-            {"meeting_id": meeting.id},
-            group=group,
-        )
-        choices.append([Button(("✓ " if meeting.id in done else "") + text, data)])
-    first = await meeting_facts(turn.session, meetings[0])
-    call = units.call_line(turn.tr, [first.contact] if first and first.contact else [])
-    return Outcome([Screen(_lines(turn.tr.gettext(PICK_MEETING), call), choices)], replace=False)
-
-
-@actions.action(START_ACTION)
-async def start_from_button(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    meeting = await _meeting(turn.session, payload)
-    if (
-        individual is None
-        or meeting is None
-        or meeting.individual_id != individual.id
-        or not is_upcoming(meeting, turn.clock.now())
-    ):
-        return _say(turn.tr.gettext(MEETING_GONE))
-    return await start(turn, meeting, individual)
-
-
-async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome:
-    """Open the flow for this meeting: where it was left, at the review of what was sent
-    before, or from the start."""
-    tr = turn.tr
-    facts = await meeting_facts(turn.session, meeting)
-    consent = await access.active_consent(turn.session, individual.id, turn.clock.now())
-    if facts is None or consent is None:
-        call = units.call_line(tr, [facts.contact] if facts and facts.contact else [])
-        return _say(_lines(tr.gettext(NO_CONSENT), call))
-    context = flow_context(facts, _shares(consent))
-    open_state = await _refresh_open_state(turn, meeting.id, context)
-    earlier: dict[str, Any] | None = None
-    opening = _intro(tr, facts)
-    if open_state is None:
-        saved = await saved_preparation(turn.session, meeting.id)
-        if saved is not None:
-            earlier = dict(saved.answers)
-            opening = tr.gettext(INTRO_AGAIN)
-    call = units.call_line(tr, [facts.contact] if facts.contact else [])
-    closing = "\n".join(p for p in (_sharing_line(tr, facts, _shares(consent)), call) if p)
-    return await turn.services.engine.start(
-        turn.session,
-        turn.telegram_id,
-        flow.NAME,
-        tr,
-        context=context,
-        individual_id=individual.id,
-        intro=_lines(opening, closing),
-        answers=earlier,
-    )
-
-
-def _intro(tr: Translator, facts: MeetingFacts) -> str:
-    meeting = facts.meeting
-    assert meeting.starts_at is not None
-    heading = tr.gettext(INTRO).format(
-        meeting=tr.gettext(kind_label(meeting)), when=tr.datetime(meeting.starts_at)
-    )
-    explain = EXPLAIN.get(MeetingType(meeting.type))
-    return f"{heading} {tr.gettext(explain)}" if explain else heading
-
-
-def _sharing_line(tr: Translator, facts: MeetingFacts, shares: bool) -> str:
-    if not shares:
-        return tr.gettext(STAYS_WITH_YOU)
-    if facts.coordinator is not None:
-        return tr.gettext(WILL_SEND).format(name=facts.coordinator.name)
-    return tr.gettext(WILL_SEND_STAFF)
-
-
-async def _refresh_open_state(
-    turn: Turn, meeting_id: int, context: dict[str, Any]
-) -> FlowState | None:
-    """An unfinished preparation for this meeting, its context brought up to date so the
-    engine continues it (names and consent may have changed since it was started)."""
-    for state in await turn.services.engine.open_states(turn.session, turn.telegram_id):
-        if state.flow == flow.NAME and state.context.get("meeting_id") == meeting_id:
-            private = {k: v for k, v in state.context.items() if k.startswith("_")}
-            if {k: v for k, v in state.context.items() if not k.startswith("_")} != context:
-                state.context = {**private, **context}
-            return state
-    return None
 
 
 async def saved_preparation(session: AsyncSession, meeting_id: int) -> Preparation | None:
@@ -376,7 +260,7 @@ async def finished(session: AsyncSession, clock: Clock, state: FlowState, tr: Tr
     consent = await access.active_consent(session, facts.individual.id, now)
     if consent is None:
         call = units.call_line(tr, [facts.contact] if facts.contact else [])
-        return _lines(tr.gettext(NO_CONSENT), call)
+        return summary_lines(tr.gettext(NO_CONSENT), call)
     answers = flow.on_path(state.answers)
     saved = await saved_preparation(session, facts.meeting.id)
     if saved is None:
@@ -394,7 +278,7 @@ async def finished(session: AsyncSession, clock: Clock, state: FlowState, tr: Tr
         saved.flow_version = state.flow_version
         saved.updated_at = now
     await outbox.cancel(session, subject=subject(facts.meeting.id), kind=REMINDER_KIND)
-    if not _shares(consent):
+    if not shares_answers(consent):
         return tr.gettext(DONE_KEPT)
     if not is_upcoming(facts.meeting, now):
         return tr.gettext(DONE_NOT_BOOKED)
@@ -432,10 +316,10 @@ async def share(
     coordinator = facts.coordinator
     if coordinator is None or coordinator.telegram_id is None or meeting.starts_at is None:
         return
-    await outbox.enqueue(
+    await contacts.notify_staff(
         session,
         clock,
-        chat_id=coordinator.telegram_id,
+        coordinator,
         kind=SHARED_KIND,
         message=STAFF_CHANGED if changed else STAFF_NEW,
         params={
@@ -444,8 +328,7 @@ async def share(
             "when": outbox.dt_param(meeting.starts_at),
         },
         dedupe_key=f"{subject(meeting.id)}:shared:{saved.shared_revision}",
-        staff_id=coordinator.id,
-        individual_id=facts.individual.id,
+        individual=facts.individual,
         subject=subject(meeting.id),
         buttons=[
             [
@@ -459,19 +342,5 @@ async def share(
     )
 
 
-# ----------------------------------------------------------------- helpers
-
-
-async def _meeting(session: AsyncSession, payload: dict[str, Any]) -> Meeting | None:
-    meeting_id = payload.get("meeting_id")
-    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
-        return None
-    return await session.get(Meeting, meeting_id)
-
-
-def _lines(*parts: str) -> str:
+def summary_lines(*parts: str) -> str:
     return "\n\n".join(p for p in parts if p)
-
-
-def _say(text: str) -> Outcome:
-    return Outcome([Screen(text)], replace=False)

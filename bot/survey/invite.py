@@ -8,19 +8,19 @@ invitation and one reminder go to the outbox with a time to answer.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import access, actions, buttons, onboarding
-from bot.chat.turn import Services, Turn
+from bot.chat import access
+from bot.chat.turn import Services
 from bot.models import Individual, OutboxMessage, OutboxStatus, Unit
 from bot.models.meetings import Meeting, MeetingType, MeetingUnit
 from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyReceipt
 from bot.outbox import queue as outbox
+from bot.people import contacts
 from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
@@ -28,19 +28,30 @@ from bot.platform.i18n import N_
 from bot.survey.record import (
     KIND_INVITATION,
     KIND_REMINDER,
-    TEXTS,
-    Recorded,
-    forget_conversations,
     subject,
 )
 from bot.survey.tokens import receipt_tokens
 from flows import survey as survey_flow
-from flows.screens import Button, Outcome, Screen
+
+MEETING_TYPE_LABELS = {
+    MeetingType.GFI: N_("GFI meeting"),
+    MeetingType.SIP: N_("SIP meeting"),
+    MeetingType.SIP_FOLLOWUP: N_("SIP follow-up"),
+    MeetingType.CLOSING: N_("Closing meeting"),
+    MeetingType.STAFF_ONLY: N_("Staff-only meeting"),
+}
 
 HELD = "held"
+
+
 JOB_SECONDS = 30
+
+
 START_ACTION = "survey_start"
+
+
 DECLINE_ACTION = "survey_decline"
+
 
 # How the individual is told which meeting is meant: plain words, the professional word after.
 MEETING_NAMES = {
@@ -50,14 +61,7 @@ MEETING_NAMES = {
     MeetingType.CLOSING: N_("a closing meeting"),
     MeetingType.STAFF_ONLY: N_("a meeting"),
 }
-# Short names for buttons, results and reports.
-MEETING_TYPE_LABELS = {
-    MeetingType.GFI: N_("GFI meeting"),
-    MeetingType.SIP: N_("SIP meeting"),
-    MeetingType.SIP_FOLLOWUP: N_("SIP follow-up"),
-    MeetingType.CLOSING: N_("Closing meeting"),
-    MeetingType.STAFF_ONLY: N_("Staff-only meeting"),
-}
+
 
 INVITATION = N_(
     "Hi! You took part in {meeting} on {date}. Would you answer a few short questions about "
@@ -66,30 +70,23 @@ INVITATION = N_(
     "Answering is voluntary and does not affect your care or support.\n\n"
     "Questions? Call {unit} on {phone}."
 )
+
+
 REMINDER = N_(
     "A reminder: would you answer a few short questions about {meeting} on {date}? It takes "
     "about two minutes, and your answers are anonymous. You can answer until {until}.\n\n"
     "Questions? Call {unit} on {phone}."
 )
+
+
 ANSWER = N_("Answer the questions")
+
+
 NO_THANKS = N_("No, thanks")
-NOTHING_PENDING = N_(
-    "You have no questions to answer right now. After a meeting you took part in, "
-    "I will ask you here."
-)
-CHOOSE = N_("Which meeting do you want to answer about?")
-CLOSED = N_("The questions about this meeting are closed now. Thank you anyway!")
-DECLINED_OK = N_("That's fine. I will not ask about this meeting again.")
-ABOUT = N_("About {meeting} on {date}. Questions? Call {unit} on {phone}.")
-HELP_INDIVIDUAL = N_("/survey – answer a few questions about a meeting you took part in")
-HELP_STAFF = N_("/results – participation survey results for your units")
 
 
 def month_of(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m")
-
-
-# ----------------------------------------------------------------- the outcome is recorded
 
 
 @events.listen(events.MEETING_OUTCOME)
@@ -181,9 +178,6 @@ async def close_for(session: AsyncSession, clock: Clock, individual_id: int) -> 
             await outbox.cancel(session, subject=subject(invitation.id))
 
 
-# ----------------------------------------------------------------- planning and expiry
-
-
 @jobs.every(JOB_SECONDS, "survey")
 async def survey_job(services: Services) -> None:
     await run(services)
@@ -251,16 +245,15 @@ async def _plan_one(
         [{"label": ANSWER, "action": START_ACTION, "payload": {"invitation": invitation.id}}],
         [{"label": NO_THANKS, "action": DECLINE_ACTION, "payload": {"invitation": invitation.id}}],
     ]
-    row = await outbox.enqueue(
+    row = await contacts.notify_individual(
         session,
         clock,
-        chat_id=individual.telegram_id,
+        individual,
         kind=KIND_INVITATION,
         message=INVITATION,
         params=params,
         dedupe_key=f"survey-invitation:{round_key}",
         due_at=due,
-        individual_id=individual.id,
         subject=subject(invitation.id),
         buttons=choices,
     )
@@ -268,16 +261,15 @@ async def _plan_one(
         invitation.outbox_id = row.id
     reminder_at = due + timedelta(days=settings.survey_reminder_days)
     if reminder_at < expires:
-        await outbox.enqueue(
+        await contacts.notify_individual(
             session,
             clock,
-            chat_id=individual.telegram_id,
+            individual,
             kind=KIND_REMINDER,
             message=REMINDER,
             params={**params, "until": outbox.dt_param(expires)},
             dedupe_key=f"survey-reminder:{round_key}",
             due_at=reminder_at,
-            individual_id=individual.id,
             subject=subject(invitation.id),
             buttons=choices,
         )
@@ -330,10 +322,7 @@ async def _note_offered(session: AsyncSession, invitation: SurveyInvitation) -> 
     return invitation.offered_at is not None
 
 
-# ----------------------------------------------------------------- answering
-
-
-def _tokens(settings: Settings, invitation: SurveyInvitation) -> list[str]:
+def invitation_tokens(settings: Settings, invitation: SurveyInvitation) -> list[str]:
     if invitation.meeting_id is None or invitation.individual_id is None:
         return []
     return receipt_tokens(
@@ -342,7 +331,7 @@ def _tokens(settings: Settings, invitation: SurveyInvitation) -> list[str]:
 
 
 async def answered(session: AsyncSession, settings: Settings, invitation: SurveyInvitation) -> bool:
-    tokens = _tokens(settings, invitation)
+    tokens = invitation_tokens(settings, invitation)
     if not tokens:
         return False
     found = await session.scalar(
@@ -351,7 +340,7 @@ async def answered(session: AsyncSession, settings: Settings, invitation: Survey
     return found is not None
 
 
-def _open(invitation: SurveyInvitation, now: datetime) -> bool:
+def open_invitation(invitation: SurveyInvitation, now: datetime) -> bool:
     return invitation.status == InvitationStatus.QUEUED and (
         invitation.expires_at is None or invitation.expires_at > now
     )
@@ -373,119 +362,5 @@ async def pending(
     return [
         invitation
         for invitation in list(rows)
-        if _open(invitation, now) and not await answered(session, settings, invitation)
+        if open_invitation(invitation, now) and not await answered(session, settings, invitation)
     ]
-
-
-async def survey_command(turn: Turn) -> Outcome:
-    """/survey: the one open survey, or a choice when several meetings wait for answers."""
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    waiting = (
-        await pending(turn.session, turn.services.settings, turn.clock, individual.id)
-        if individual is not None
-        else []
-    )
-    if not waiting:
-        return _say(turn, NOTHING_PENDING)
-    if len(waiting) == 1:
-        return await open_survey(turn, waiting[0])
-    group = f"survey-choice:{secrets.token_hex(6)}"
-    rows: list[list[Button]] = []
-    for invitation in waiting:
-        data = await buttons.issue(
-            turn.session,
-            turn.clock,
-            turn.telegram_id,
-            START_ACTION,
-            {"invitation": invitation.id},
-            group=group,
-        )
-        rows.append([Button(_meeting_label(turn, invitation), data)])
-    return Outcome([Screen(turn.tr.gettext(CHOOSE), rows)], replace=False)
-
-
-def _meeting_label(turn: Turn, invitation: SurveyInvitation) -> str:
-    kind = turn.tr.gettext(MEETING_TYPE_LABELS[MeetingType(invitation.meeting_type)])
-    return f"{kind}, {turn.tr.date(invitation.meeting_at, 'd MMMM')}"
-
-
-async def open_survey(turn: Turn, invitation: SurveyInvitation) -> Outcome:
-    settings = turn.services.settings
-    if await answered(turn.session, settings, invitation):
-        return _say(turn, TEXTS[Recorded.ALREADY_ANSWERED])
-    tokens = _tokens(settings, invitation)
-    if not tokens or not _open(invitation, turn.clock.now()):
-        return _say(turn, CLOSED)
-    if invitation.offered_at is None:
-        # Opened before the invitation went out: that was the offer, and it need not come.
-        invitation.offered_at = turn.clock.now()
-        await outbox.cancel(turn.session, subject=subject(invitation.id), kind=KIND_INVITATION)
-    return await turn.services.engine.start(
-        turn.session,
-        turn.telegram_id,
-        survey_flow.NAME,
-        turn.tr,
-        context={"invitation": invitation.id, "receipt": tokens[0]},
-        individual_id=invitation.individual_id,
-        intro=await _about(turn, invitation),
-    )
-
-
-async def _about(turn: Turn, invitation: SurveyInvitation) -> str:
-    contact = await contact_unit(turn.session, invitation)
-    return turn.tr.gettext(ABOUT).format(
-        meeting=turn.tr.gettext(MEETING_NAMES[MeetingType(invitation.meeting_type)]),
-        date=turn.tr.datetime(invitation.meeting_at),
-        unit=contact.name if contact else "",
-        phone=contact.phone if contact else "",
-    )
-
-
-async def _own_invitation(turn: Turn, payload: dict[str, object]) -> SurveyInvitation | None:
-    """The invitation a button names, if it is the presser's own."""
-    invitation_id = payload.get("invitation")
-    if not isinstance(invitation_id, int):
-        return None
-    invitation = await turn.session.get(SurveyInvitation, invitation_id)
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    if invitation is None or individual is None or invitation.individual_id != individual.id:
-        return None
-    return invitation
-
-
-@actions.action(START_ACTION)
-async def _start_pressed(turn: Turn, payload: dict[str, object]) -> Outcome:
-    invitation = await _own_invitation(turn, payload)
-    if invitation is None:
-        return _say(turn, NOTHING_PENDING)
-    return await open_survey(turn, invitation)
-
-
-@actions.action(DECLINE_ACTION)
-async def _decline_pressed(turn: Turn, payload: dict[str, object]) -> Outcome:
-    invitation = await _own_invitation(turn, payload)
-    if invitation is None:
-        return _say(turn, NOTHING_PENDING)
-    if await answered(turn.session, turn.services.settings, invitation):
-        return _say(turn, TEXTS[Recorded.ALREADY_ANSWERED])
-    if invitation.status == InvitationStatus.QUEUED:
-        invitation.status = InvitationStatus.CLOSED
-        invitation.offered_at = invitation.offered_at or turn.clock.now()
-        invitation.updated_at = turn.clock.now()
-        await outbox.cancel(turn.session, subject=subject(invitation.id))
-        await forget_conversations(turn.session, turn.telegram_id, survey_flow.NAME, invitation.id)
-    return _say(turn, DECLINED_OK)
-
-
-def _say(turn: Turn, message: str) -> Outcome:
-    return Outcome([Screen(turn.tr.gettext(message))], replace=False)
-
-
-@onboarding.help_section
-async def _help_lines(turn: Turn) -> list[str]:
-    lines = []
-    if await access.individual_by_telegram(turn.session, turn.telegram_id) is not None:
-        lines.append(turn.tr.gettext(HELP_INDIVIDUAL))
-    if await access.staff_by_telegram(turn.session, turn.telegram_id) is not None:
-        lines.append(turn.tr.gettext(HELP_STAFF))
-    return lines

@@ -77,7 +77,7 @@ async def list_cases(turn: Turn) -> Outcome:
     )
     cases = list(found)
     if not cases:
-        return Outcome([Screen(turn.tr.gettext(CASES_NONE))], replace=False)
+        return Outcome.message(turn.tr.gettext(CASES_NONE))
     group = f"cases:{secrets.token_hex(6)}"
     choices = []
     for case in cases:
@@ -99,7 +99,7 @@ async def open_case(turn: Turn, ref: str, *, replace: bool = False) -> Outcome:
     if not ref.strip():
         if await access.staff_by_telegram(turn.session, turn.telegram_id) is None:
             return await access.refuse(turn, "case")
-        return Outcome([Screen(turn.tr.gettext(CASE_USAGE))], replace=False)
+        return Outcome.message(turn.tr.gettext(CASE_USAGE))
     allowed = await _allowed(turn, ref)
     if isinstance(allowed, Outcome):
         return allowed
@@ -125,22 +125,22 @@ async def set_alias(turn: Turn, arguments: str) -> Outcome:
     if not ref or not alias:
         if await access.staff_by_telegram(turn.session, turn.telegram_id) is None:
             return await access.refuse(turn, "alias")
-        return Outcome([Screen(turn.tr.gettext(ALIAS_USAGE))], replace=False)
+        return Outcome.message(turn.tr.gettext(ALIAS_USAGE))
     allowed = await _allowed(turn, ref)
     if isinstance(allowed, Outcome):
         return allowed
     member, case = allowed
     if len(alias) > ALIAS_LENGTH:
         text = turn.tr.gettext(ALIAS_TOO_LONG).format(n=ALIAS_LENGTH)
-        return Outcome([Screen(text)], replace=False)
+        return Outcome.message(text)
     if _IDENTITY_NUMBER.search(alias):
-        return Outcome([Screen(turn.tr.gettext(ALIAS_IDENTITY))], replace=False)
+        return Outcome.message(turn.tr.gettext(ALIAS_IDENTITY))
     case.alias = alias
     audit.record(
         turn.session, turn.clock, "alias_set", actor=f"staff:{member.id}", case_ref=case.case_ref
     )
     text = turn.tr.gettext(ALIAS_SAVED).format(case_ref=case.case_ref)
-    return Outcome([Screen(text)], replace=False)
+    return Outcome.message(text)
 
 
 @actions.action("case_open")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.chat import access, actions, audit
 from bot.chat.turn import Turn
-from bot.meetings import ics, slots
+from bot.meetings import ics, slots, slots_chat
 from bot.meetings import lifecycle as meetings
 from bot.meetings.views import BACK, for_staff, place_text, staff_card, staff_list, token
 from bot.models import Individual, Staff
@@ -132,7 +132,7 @@ async def moved(turn: Turn, payload: dict[str, Any]) -> Outcome:
         reason=str(reason),
         by_staff_id=view.staff.id,
     )
-    return await slots.start_proposal(turn, view.meeting, notice=turn.tr.gettext(MOVED))
+    return await slots_chat.start_proposal(turn, view.meeting, notice=turn.tr.gettext(MOVED))
 
 
 @actions.action(meetings.FIND_NEW_TIME)
@@ -153,7 +153,7 @@ async def find_new_time(turn: Turn, payload: dict[str, Any]) -> Outcome:
         )
     if meeting.status != MeetingStatus.SCHEDULING:
         return Outcome(toast=turn.tr.gettext(NOT_NOW), replace=False)
-    outcome = await slots.start_proposal(turn, meeting)
+    outcome = await slots_chat.start_proposal(turn, meeting)
     outcome.replace = False
     return outcome
 
@@ -247,7 +247,7 @@ async def individual_list(turn: Turn, person: Individual) -> Outcome:
         if (meetings.ends_at(m) or now) > now
     ]
     if not found:
-        return Outcome([Screen(tr.gettext(NO_MEETINGS))], replace=False)
+        return Outcome.message(tr.gettext(NO_MEETINGS))
     lines = [tr.gettext(YOUR_MEETINGS)]
     rows: list[list[Button]] = []
     contact = None

@@ -37,7 +37,7 @@ async def results_command(turn: Turn) -> Outcome:
     staff = await access.staff_by_telegram(turn.session, turn.telegram_id)
     units = await _my_units(turn, staff) if staff is not None else []
     if not units:
-        return Outcome([Screen(turn.tr.gettext(STAFF_ONLY))], replace=False)
+        return Outcome.message(turn.tr.gettext(STAFF_ONLY))
     if len(units) == 1:
         return await _results(turn, units, replace=False)
     group = f"results:{secrets.token_hex(6)}"
@@ -63,7 +63,7 @@ async def _unit_chosen(turn: Turn, payload: dict[str, object]) -> Outcome:
     if chosen is not None:
         units = [unit for unit in units if unit.id == chosen]
     if not units:
-        return Outcome([Screen(turn.tr.gettext(STAFF_ONLY))], replace=False)
+        return Outcome.message(turn.tr.gettext(STAFF_ONLY))
     return await _results(turn, units, replace=True)
 
 

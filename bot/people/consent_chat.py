@@ -1,0 +1,459 @@
+"""Consent in the chat: the conversation that gives it, /consent to see, change or withdraw
+it, and what staff are told."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+
+from bot.chat import access, actions, audit, buttons, onboarding, profiles
+from bot.chat.turn import Turn
+from bot.models import ButtonToken, Individual, IndividualInvite
+from bot.outbox import queue as outbox
+from bot.people import individuals, units
+from bot.people.consent import all_of, describe, give, last_units, tell_responsible, withdraw
+from bot.platform.i18n import N_
+from flows import consent as conversation
+from flows import texts as flow_texts
+from flows.screens import Button, Outcome, Screen
+
+CONVERSATION = "consent"
+
+
+LINK_WRONG = N_(
+    "That link does not work. Please check that you opened the whole link, or ask the unit "
+    "for a new one."
+)
+
+
+LINK_USED = N_("That link has already been used. Please ask the unit for a new one.")
+
+
+LINK_EXPIRED = N_("That link has run out. Please ask the unit for a new one.")
+
+
+LOCKED = N_("Too many links or codes that did not work. Please wait until {time} and try again.")
+
+
+LINK_IS_STAFF = N_(
+    "This link is for the person the unit invited. It cannot be used from a staff account."
+)
+
+
+ALREADY_IN = N_("You have already joined. /consent shows your consent.")
+
+
+AGREED = N_(
+    "Thank you! Your consent is saved.\n\n"
+    "Your case number is {case_ref}. Staff at the units use it instead of your name.\n\n"
+    "/consent shows your consent or takes it back. /mydata shows what I store about you. "
+    "/help shows the phone numbers of your units."
+)
+
+
+DECLINED = N_(
+    "That is okay. I have not stored anything about you. If you change your mind, open the "
+    "link again. It works until {date}."
+)
+
+
+DECLINED_AGAIN = N_("That is okay. Nothing new is stored.")
+
+
+STAFF_GIVEN = N_(
+    "Case {case_ref} has given consent, until {date}. /case {case_ref} shows what it covers."
+)
+
+
+STAFF_DECLINED = N_(
+    "The person you invited as case {case_ref} said no thanks for now. The link works until "
+    "{date} if they change their mind."
+)
+
+
+NO_CONSENT = N_(
+    "You have not given any consent here. If someone at a unit gave you a link, open it to start."
+)
+
+
+CONSENT_HEAD = N_("Your consent (samtycke):")
+
+
+WITHDRAW = N_("Withdraw my consent")
+
+
+WITHDRAW_CONFIRM = N_(
+    "Do you want to withdraw your consent? Then I stop writing to you at once. The units are "
+    "told only that you withdrew it. What I store about you is deleted after {days} days, "
+    "or at once with /mydata."
+)
+
+
+WITHDRAW_YES = N_("Yes, withdraw")
+
+
+WITHDRAW_NO = N_("No, keep it")
+
+
+WITHDRAWN = N_("Your consent is withdrawn. I will not write to you about meetings any more.")
+
+
+KEPT = N_("Good. Your consent stays as it is.")
+
+
+NOTHING_TO_WITHDRAW = N_("There is no consent to withdraw.")
+
+
+RENEW = N_("Give consent again")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Whose consent is asked for: through a link (invite) or again by a known person."""
+
+    unit_ids: list[int]
+    invite_id: int | None = None
+    individual_id: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "units": self.unit_ids,
+            "invite": self.invite_id,
+            "individual_id": self.individual_id,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> _Context | None:
+        unit_ids = payload.get("units")
+        invite_id = payload.get("invite")
+        individual_id = payload.get("individual_id")
+        if not isinstance(unit_ids, list) or not all(isinstance(i, int) for i in unit_ids):
+            return None
+        if invite_id is not None and not isinstance(invite_id, int):
+            return None
+        if individual_id is not None and not isinstance(individual_id, int):
+            return None
+        if invite_id is None and individual_id is None:
+            return None
+        return cls(unit_ids, invite_id, individual_id)
+
+
+@onboarding.start_payload
+async def open_link(turn: Turn, payload: str) -> Outcome | None:
+    """``/start i_…``: the link a staff member gave; the person is asked for consent first."""
+    if not individuals.is_link_token(payload):
+        return None
+    check = await individuals.check_link(turn.session, turn.clock, turn.telegram_id, payload)
+    if check.status is individuals.LinkStatus.LOCKED and check.locked_until is not None:
+        return Outcome.message(
+            turn.tr.gettext(LOCKED).format(time=turn.tr.time(check.locked_until))
+        )
+    refusals = {
+        individuals.LinkStatus.WRONG: LINK_WRONG,
+        individuals.LinkStatus.USED: LINK_USED,
+        individuals.LinkStatus.EXPIRED: LINK_EXPIRED,
+        individuals.LinkStatus.IS_STAFF: LINK_IS_STAFF,
+        individuals.LinkStatus.ALREADY_IN: ALREADY_IN,
+    }
+    if check.status in refusals or check.invite is None or check.individual is None:
+        message = refusals.get(check.status, LINK_WRONG)
+        return Outcome.message(turn.tr.gettext(message))
+    context = _Context(check.unit_ids, check.invite.id, check.individual.id)
+    return await _render(turn, conversation.Draft(), context, replace=False)
+
+
+async def ask_again(turn: Turn, individual: Individual) -> Outcome:
+    """The same conversation for someone whose consent ended, with the units it named."""
+    previous = await all_of(turn.session, individual.id)
+    unit_ids = sorted({u.id for u in previous[0].units}) if previous else []
+    if not unit_ids:
+        return Outcome.message(turn.tr.gettext(NO_CONSENT))
+    context = _Context(unit_ids, None, individual.id)
+    return await _render(turn, conversation.Draft(), context, replace=True)
+
+
+async def _render(
+    turn: Turn, draft: conversation.Draft, context: _Context, *, replace: bool
+) -> Outcome:
+    unit_list = await units.by_ids(turn.session, context.unit_ids)
+    today = turn.clock.now().astimezone(turn.tr.tz).date()
+    shown = conversation.page(
+        draft,
+        turn.tr,
+        unit_list,
+        today=today,
+        retention_days=turn.services.settings.retention_days,
+        call_line=units.call_line(turn.tr, unit_list),
+    )
+    agreed_to: dict[str, Any] = {}
+    if draft.stage is conversation.Stage.SUMMARY and draft.anything and draft.months:
+        until = conversation.add_months(today, draft.months)
+        agreed_to = {"hash": conversation.text_hash(shown.text), "until": until.isoformat()}
+    group = f"consent:{secrets.token_hex(6)}"
+    rows: list[list[Button]] = []
+    for line in shown.choices:
+        row = []
+        for label, code in line:
+            payload = {**context.payload(), "draft": draft.payload(), "choice": code}
+            if code == "agree":
+                payload["shown"] = agreed_to
+            data = await buttons.issue(
+                turn.session, turn.clock, turn.telegram_id, CONVERSATION, payload, group=group
+            )
+            row.append(Button(label, data))
+        rows.append(row)
+    return Outcome([Screen(shown.text, rows)], replace=replace)
+
+
+@actions.action(CONVERSATION)
+async def _pressed(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    context = _Context.from_payload(payload)
+    draft = conversation.Draft.from_payload(payload.get("draft") or {})
+    if context is None or draft is None:
+        return _ended(turn)
+    problem = await _no_longer_open(turn, context)
+    if problem is not None:
+        return problem
+    result = conversation.advance(draft, str(payload.get("choice")))
+    if result is None:
+        return _ended(turn)
+    if result is conversation.Decision.DECLINE:
+        return await _declined(turn, context)
+    if result is conversation.Decision.AGREE:
+        return await _agreed(turn, context, draft, payload.get("shown"))
+    return await _render(turn, result, context, replace=True)
+
+
+async def _no_longer_open(turn: Turn, context: _Context) -> Outcome | None:
+    """A link may have been used or run out since the buttons were shown."""
+    if context.invite_id is not None:
+        invite = await turn.session.get(IndividualInvite, context.invite_id)
+        if invite is None or invite.individual_id is None:
+            return Outcome.message(turn.tr.gettext(LINK_WRONG))
+        if invite.used_at is not None:
+            owner = await turn.session.get(Individual, invite.individual_id)
+            mine = owner is not None and owner.telegram_id == turn.telegram_id
+            return Outcome.message(turn.tr.gettext(ALREADY_IN if mine else LINK_USED))
+        if invite.expires_at <= turn.clock.now():
+            return Outcome.message(turn.tr.gettext(LINK_EXPIRED))
+        if await access.staff_by_telegram(turn.session, turn.telegram_id) is not None:
+            return Outcome.message(turn.tr.gettext(LINK_IS_STAFF))
+        return None
+    individual = (
+        await turn.session.get(Individual, context.individual_id)
+        if context.individual_id is not None
+        else None
+    )
+    if individual is None or individual.telegram_id != turn.telegram_id:
+        ref = individual.case_ref if individual is not None else None
+        return await access.refuse(turn, "consent", access.NOT_YOUR_CASE, case_ref=ref, toast=True)
+    return None
+
+
+async def _agreed(turn: Turn, context: _Context, draft: conversation.Draft, shown: Any) -> Outcome:
+    if not isinstance(shown, dict) or not shown.get("hash") or not shown.get("until"):
+        return _ended(turn)
+    session, clock = turn.session, turn.clock
+    if context.invite_id is not None:
+        invite = await session.get(IndividualInvite, context.invite_id)
+        if invite is None:
+            return Outcome.message(turn.tr.gettext(LINK_WRONG))
+        try:
+            individual = await individuals.bind(session, clock, invite, turn.telegram_id)
+        except individuals.LinkTaken:
+            return Outcome.message(turn.tr.gettext(LINK_USED))
+    else:
+        found = await session.get(Individual, context.individual_id)
+        if found is None:
+            return _ended(turn)
+        individual = found
+    await profiles.remember(session, clock, turn.telegram_id, turn.tr.locale)
+    last_day = date.fromisoformat(str(shown["until"]))
+    valid_until = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=turn.tr.tz)
+    record = await give(
+        session,
+        clock,
+        individual,
+        unit_list=await units.by_ids(session, context.unit_ids),
+        reminders=draft.reminders is True,
+        sharing=draft.sharing is True,
+        survey=draft.survey is True,
+        months=draft.months or conversation.SUGGESTED_MONTHS,
+        valid_until=valid_until,
+        text_hash=str(shown["hash"]),
+        text_locale=turn.tr.locale,
+    )
+    await tell_responsible(
+        session,
+        clock,
+        individual,
+        kind="consent_given",
+        message=STAFF_GIVEN,
+        params={"case_ref": individual.case_ref, "date": last_day.isoformat()},
+        key=f"consent-given:{record.id}",
+    )
+    await _forget_conversation(turn)
+    text = turn.tr.gettext(AGREED).format(case_ref=individual.case_ref)
+    return Outcome([Screen(text)])
+
+
+async def _forget_conversation(turn: Turn) -> None:
+    """The buttons of the conversation hold its answers; once it is over they go."""
+    await turn.session.flush()
+    await turn.session.execute(
+        delete(ButtonToken).where(
+            ButtonToken.telegram_id == turn.telegram_id, ButtonToken.action == CONVERSATION
+        )
+    )
+
+
+async def _declined(turn: Turn, context: _Context) -> Outcome:
+    session = turn.session
+    await _forget_conversation(turn)
+    invite = (
+        await session.get(IndividualInvite, context.invite_id)
+        if context.invite_id is not None
+        else None
+    )
+    if invite is None or invite.individual_id is None:
+        return Outcome([Screen(turn.tr.gettext(DECLINED_AGAIN))])
+    invited = await session.get(Individual, invite.individual_id)
+    if invited is not None:
+        ref = invited.case_ref
+        audit.record(session, turn.clock, "consent_declined", actor=ref, case_ref=ref)
+        await tell_responsible(
+            session,
+            turn.clock,
+            invited,
+            kind="consent_declined",
+            message=STAFF_DECLINED,
+            params={"case_ref": ref, "date": outbox.dt_param(invite.expires_at)},
+            key=f"consent-declined:{invite.id}:{turn.clock.now().isoformat()}",
+        )
+    when = turn.tr.date(invite.expires_at, "d MMMM y")
+    return Outcome([Screen(turn.tr.gettext(DECLINED).format(date=when))])
+
+
+async def show(turn: Turn) -> Outcome:
+    """``/consent``: what the person agreed to, and a way out in two taps."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    records = await all_of(turn.session, individual.id) if individual is not None else []
+    if individual is None or not records:
+        return Outcome.message(turn.tr.gettext(NO_CONSENT))
+    now = turn.clock.now()
+    current = [c for c in records if c.active_at(now)]
+    lines = [turn.tr.gettext(CONSENT_HEAD), ""]
+    for record in current or records[:1]:
+        lines += describe(turn.tr, record)
+        lines.append("")
+    unit_list = await units.by_ids(turn.session, {u.id for c in records[:1] for u in c.units})
+    call = units.call_line(turn.tr, unit_list)
+    if call:
+        lines.append(call)
+    payload = {"individual_id": individual.id}
+    group = f"consent-view:{secrets.token_hex(6)}"
+    if current:
+        action, label = "consent_withdraw", WITHDRAW
+    else:
+        action, label = "consent_renew", RENEW
+    data = await buttons.issue(
+        turn.session, turn.clock, turn.telegram_id, action, payload, group=group
+    )
+    text = "\n".join(lines).strip()
+    return Outcome([Screen(text, [[Button(turn.tr.gettext(label), data)]])], replace=False)
+
+
+async def _own_case(turn: Turn, payload: dict[str, Any]) -> Individual | Outcome:
+    """The presser's own case, or a refusal (with an audit entry) for anyone else's."""
+    individual_id = payload.get("individual_id")
+    individual = (
+        await turn.session.get(Individual, individual_id)
+        if isinstance(individual_id, int)
+        else None
+    )
+    if individual is None:
+        return _ended(turn)
+    if individual.telegram_id != turn.telegram_id:
+        return await access.refuse(
+            turn, "consent", access.NOT_YOUR_CASE, case_ref=individual.case_ref, toast=True
+        )
+    return individual
+
+
+@actions.action("consent_withdraw")
+async def _ask_withdraw(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    individual = await _own_case(turn, payload)
+    if isinstance(individual, Outcome):
+        return individual
+    group = f"consent-withdraw:{secrets.token_hex(6)}"
+    own = {"individual_id": individual.id}
+    yes = await buttons.issue(
+        turn.session, turn.clock, turn.telegram_id, "consent_withdraw_yes", own, group=group
+    )
+    no = await buttons.issue(
+        turn.session, turn.clock, turn.telegram_id, "consent_keep", own, group=group
+    )
+    text = turn.tr.gettext(WITHDRAW_CONFIRM).format(days=turn.services.settings.retention_days)
+    keyboard = [
+        [Button(turn.tr.gettext(WITHDRAW_YES), yes)],
+        [Button(turn.tr.gettext(WITHDRAW_NO), no)],
+    ]
+    return Outcome([Screen(text, keyboard)])
+
+
+@actions.action("consent_withdraw_yes")
+async def _withdraw(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    individual = await _own_case(turn, payload)
+    if isinstance(individual, Outcome):
+        return individual
+    retention = timedelta(days=turn.services.settings.retention_days)
+    done = await withdraw(
+        turn.session, turn.clock, individual, retention=retention, actor=individual.case_ref
+    )
+    if not done:
+        return Outcome([Screen(turn.tr.gettext(NOTHING_TO_WITHDRAW))])
+    text = turn.tr.gettext(WITHDRAWN)
+    unit_list = await last_units(turn.session, individual.id)
+    call = units.call_line(turn.tr, unit_list)
+    return Outcome([Screen(f"{text}\n\n{call}" if call else text)])
+
+
+@actions.action("consent_keep")
+async def _keep(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    individual = await _own_case(turn, payload)
+    if isinstance(individual, Outcome):
+        return individual
+    return Outcome([Screen(turn.tr.gettext(KEPT))])
+
+
+@actions.action("consent_renew")
+async def _renew(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    individual = await _own_case(turn, payload)
+    if isinstance(individual, Outcome):
+        return individual
+    return await ask_again(turn, individual)
+
+
+def _ended(turn: Turn) -> Outcome:
+    return Outcome(toast=turn.tr.gettext(flow_texts.ENDED), replace=False)
+
+
+INDIVIDUAL_HELP = N_(
+    "About you:\n"
+    "/consent – see or take back your consent\n"
+    "/mydata – see what I store about you, get a copy or delete it"
+)
+
+
+@onboarding.help_section
+async def individual_help(turn: Turn) -> list[str]:
+    """An individual's commands and the phone numbers of their units: always a way to a human."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    if individual is None:
+        return []
+    phones = units.phone_lines(turn.tr, await last_units(turn.session, individual.id))
+    return [turn.tr.gettext(INDIVIDUAL_HELP), *(["", *phones] if phones else [])]

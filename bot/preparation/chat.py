@@ -1,0 +1,203 @@
+"""/prepare in the chat: choosing the meeting and starting or resuming the förmöte."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.chat import access, actions, buttons
+from bot.chat.turn import Turn
+from bot.models import FlowState, Individual
+from bot.models.meetings import (
+    Meeting,
+    MeetingType,
+    Preparation,
+)
+from bot.people import units
+from bot.platform.i18n import N_, Translator
+from bot.preparation.service import (
+    EXPLAIN,
+    NO_CONSENT,
+    START_ACTION,
+    MeetingFacts,
+    flow_context,
+    home_units,
+    is_upcoming,
+    kind_label,
+    meeting_facts,
+    saved_preparation,
+    shares_answers,
+    summary_lines,
+    upcoming_meetings,
+)
+from flows import preparation as flow
+from flows.screens import Button, Outcome, Screen
+
+INTRO = N_("Getting ready for your {meeting} on {when}.")
+
+
+INTRO_AGAIN = N_("Here are the answers you gave before. Change what you want, then finish below.")
+
+
+WILL_SEND = N_(
+    "When you are done, you can send your answers to {name}, who coordinates the meeting."
+)
+
+
+WILL_SEND_STAFF = N_("When you are done, you can send your answers to the staff at the meeting.")
+
+
+STAYS_WITH_YOU = N_(
+    "You have not agreed that I share information with the units, so your answers stay "
+    "here with you."
+)
+
+
+NO_MEETING = N_(
+    "You have no meeting coming up to get ready for right now. When one is booked, "
+    "I will let you know."
+)
+
+
+NOT_CONNECTED = N_(
+    "I can help you get ready for a meeting once a unit has connected you with me. "
+    "If someone at a unit gave you a link, open it first."
+)
+
+
+PICK_MEETING = N_("Which meeting do you want to get ready for?")
+
+
+MEETING_GONE = N_("That meeting is no longer coming up. /prepare shows your meetings.")
+
+
+async def prepare(turn: Turn) -> Outcome:
+    """/prepare: the one upcoming meeting at once, a choice between several, or a kind no."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    if individual is None:
+        return Outcome.message(turn.tr.gettext(NOT_CONNECTED))
+    now = turn.clock.now()
+    meetings = await upcoming_meetings(turn.session, individual.id, now)
+    if len(meetings) == 1:
+        return await start(turn, meetings[0], individual)
+    if not meetings:
+        call = units.call_line(turn.tr, await home_units(turn.session, individual, now))
+        return Outcome.message(summary_lines(turn.tr.gettext(NO_MEETING), call))
+    return await _choose(turn, meetings, individual)
+
+
+async def _choose(turn: Turn, meetings: Sequence[Meeting], individual: Individual) -> Outcome:
+    group = f"prepare:{individual.id}:{turn.clock.now().timestamp():.0f}"
+    done = set(
+        await turn.session.scalars(
+            select(Preparation.meeting_id).where(
+                Preparation.meeting_id.in_([m.id for m in meetings])
+            )
+        )
+    )
+    choices: list[list[Button]] = []
+    for meeting in meetings:
+        assert meeting.starts_at is not None
+        text = f"{turn.tr.gettext(kind_label(meeting))} · {turn.tr.datetime(meeting.starts_at)}"
+        data = await buttons.issue(
+            turn.session,
+            turn.clock,
+            turn.telegram_id,
+            START_ACTION,
+            {"meeting_id": meeting.id},
+            group=group,
+        )
+        choices.append([Button(("✓ " if meeting.id in done else "") + text, data)])
+    first = await meeting_facts(turn.session, meetings[0])
+    call = units.call_line(turn.tr, [first.contact] if first and first.contact else [])
+    return Outcome(
+        [Screen(summary_lines(turn.tr.gettext(PICK_MEETING), call), choices)], replace=False
+    )
+
+
+@actions.action(START_ACTION)
+async def start_from_button(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    meeting = await _meeting(turn.session, payload)
+    if (
+        individual is None
+        or meeting is None
+        or meeting.individual_id != individual.id
+        or not is_upcoming(meeting, turn.clock.now())
+    ):
+        return Outcome.message(turn.tr.gettext(MEETING_GONE))
+    return await start(turn, meeting, individual)
+
+
+async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome:
+    """Open the flow for this meeting: where it was left, at the review of what was sent
+    before, or from the start."""
+    tr = turn.tr
+    facts = await meeting_facts(turn.session, meeting)
+    consent = await access.active_consent(turn.session, individual.id, turn.clock.now())
+    if facts is None or consent is None:
+        call = units.call_line(tr, [facts.contact] if facts and facts.contact else [])
+        return Outcome.message(summary_lines(tr.gettext(NO_CONSENT), call))
+    context = flow_context(facts, shares_answers(consent))
+    open_state = await _refresh_open_state(turn, meeting.id, context)
+    earlier: dict[str, Any] | None = None
+    opening = _intro(tr, facts)
+    if open_state is None:
+        saved = await saved_preparation(turn.session, meeting.id)
+        if saved is not None:
+            earlier = dict(saved.answers)
+            opening = tr.gettext(INTRO_AGAIN)
+    call = units.call_line(tr, [facts.contact] if facts.contact else [])
+    closing = "\n".join(p for p in (_sharing_line(tr, facts, shares_answers(consent)), call) if p)
+    return await turn.services.engine.start(
+        turn.session,
+        turn.telegram_id,
+        flow.NAME,
+        tr,
+        context=context,
+        individual_id=individual.id,
+        intro=summary_lines(opening, closing),
+        answers=earlier,
+    )
+
+
+def _intro(tr: Translator, facts: MeetingFacts) -> str:
+    meeting = facts.meeting
+    assert meeting.starts_at is not None
+    heading = tr.gettext(INTRO).format(
+        meeting=tr.gettext(kind_label(meeting)), when=tr.datetime(meeting.starts_at)
+    )
+    explain = EXPLAIN.get(MeetingType(meeting.type))
+    return f"{heading} {tr.gettext(explain)}" if explain else heading
+
+
+def _sharing_line(tr: Translator, facts: MeetingFacts, shares: bool) -> str:
+    if not shares:
+        return tr.gettext(STAYS_WITH_YOU)
+    if facts.coordinator is not None:
+        return tr.gettext(WILL_SEND).format(name=facts.coordinator.name)
+    return tr.gettext(WILL_SEND_STAFF)
+
+
+async def _refresh_open_state(
+    turn: Turn, meeting_id: int, context: dict[str, Any]
+) -> FlowState | None:
+    """An unfinished preparation for this meeting, its context brought up to date so the
+    engine continues it (names and consent may have changed since it was started)."""
+    for state in await turn.services.engine.open_states(turn.session, turn.telegram_id):
+        if state.flow == flow.NAME and state.context.get("meeting_id") == meeting_id:
+            private = {k: v for k, v in state.context.items() if k.startswith("_")}
+            if {k: v for k, v in state.context.items() if not k.startswith("_")} != context:
+                state.context = {**private, **context}
+            return state
+    return None
+
+
+async def _meeting(session: AsyncSession, payload: dict[str, Any]) -> Meeting | None:
+    meeting_id = payload.get("meeting_id")
+    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+        return None
+    return await session.get(Meeting, meeting_id)
