@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"samordna: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"samordna: {line}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(),

@@ -9,12 +9,24 @@ from __future__ import annotations
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+
+from bot import settings_input
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en")
+LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The form a person should write, named in the error line when a value is wrong.
+FORMS: dict[str, str] = {
+    "reminder_offsets_hours": "whole hours before the meeting, separated by commas, like 24,2",
+    "distribution_days": "weekdays separated by commas, like mon,thu",
+    "log_level": "one of " + ", ".join(LOG_LEVELS),
+}
+ReminderHours = Annotated[int, Field(ge=1, le=720)]
 
 
 class Mode(StrEnum):
@@ -65,7 +77,7 @@ class Settings(BaseSettings):
     quiet_hours_start: time = time(20, 0)
     quiet_hours_end: time = time(9, 0)
     nudge_daily_cap: int = Field(default=3, ge=1, le=100)
-    reminder_offsets_hours: tuple[int, ...] = (24, 2)
+    reminder_offsets_hours: Annotated[tuple[ReminderHours, ...], NoDecode] = (24, 2)
     staff_day_start: time = time(8, 0)
     staff_day_end: time = time(17, 0)
     staff_nudge_time: time = time(9, 0)
@@ -99,6 +111,26 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("reminder_offsets_hours", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return settings_input.split_list(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError("not a log level")
+        return level
+
+    @field_validator("api_base_url", "api_base_file_url", "webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local server)")
         return value
 
     @field_validator("default_locale")
@@ -147,12 +179,11 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning pydantic's report into one line that names the setting."""
+    """Build settings, turning pydantic's report into one line per bad setting that names it
+    and the form expected."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else ""
-        name = f"SAMORDNA_{field.upper()}" if field else "settings"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError("\n".join(settings_input.error_lines(exc, FORMS))) from None
+    except SourceError as exc:
+        raise SettingsError(settings_input.source_line(exc, FORMS)) from None
