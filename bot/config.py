@@ -6,6 +6,7 @@ stops the program with one line naming the setting (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,8 @@ from bot import settings_input
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en")
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+WEBHOOK_SECRET_MIN = 32
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}")
 # The form a person should write, named in the error line when a value is wrong.
 FORMS: dict[str, str] = {
     "reminder_offsets_hours": "whole hours before the meeting, separated by commas, like 24,2",
@@ -151,6 +154,18 @@ class Settings(BaseSettings):
     def _webhook_needs_url(self) -> Settings:
         if self.mode is Mode.WEBHOOK and not self.webhook_url:
             raise ValueError("SAMORDNA_WEBHOOK_URL is required when SAMORDNA_MODE=webhook")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """Without the secret anyone who finds the address could post updates as any user."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if self.mode is Mode.WEBHOOK and not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError(
+                f"SAMORDNA_WEBHOOK_SECRET: SAMORDNA_MODE=webhook needs a secret of at least "
+                f"{WEBHOOK_SECRET_MIN} characters from A-Z, a-z, 0-9, _ and - "
+                f"(for example the output of: openssl rand -hex 32)"
+            )
         return self
 
     @property
