@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from bot import __version__, migrate
+from bot import __version__, log_policy, migrate
 from bot.config import Settings, SettingsError, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -70,11 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(exc).splitlines():
             print(f"samordna: {line}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_policy.configure(settings.log_level)
     return handler(args, settings)
 
 

@@ -74,7 +74,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Parameters hold Telegram ids and text: keep them out of error messages and logs.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if not is_sqlite(url):
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
