@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.private_files import prepare_sqlite
+
 
 def async_url(url: str) -> str:
     """Pick the asyncio driver for a plain ``sqlite://`` or ``postgresql://`` URL."""
@@ -76,7 +78,9 @@ class Database:
         self.url = url
         # Parameters hold Telegram ids and text: keep them out of error messages and logs.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
-        if not is_sqlite(url):
+        if is_sqlite(url):
+            prepare_sqlite(url)
+        else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         tune_sync_engine(self.engine.sync_engine)

@@ -12,6 +12,7 @@ from bot.bot_api_double import BotApiDouble
 from bot.config import Mode, Settings
 from bot.demo_console import run_console
 from bot.i18n import N_, translator
+from bot.private_files import private_dir
 from bot.runner import open_services, serve
 from bot.runtime import Services
 
@@ -47,7 +48,7 @@ def demo_settings(settings: Settings, double: BotApiDouble) -> Settings:
 
 
 async def run_demo(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     _log_to_file(settings)
     with BotApiDouble() as double:
         settings = demo_settings(settings, double)
