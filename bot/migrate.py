@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from bot.platform.private_files import prepare_sqlite
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -25,9 +27,7 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:
-    prefix = "sqlite:///"
-    if database_url.startswith(prefix) and ":memory:" not in database_url:
-        Path(database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite(database_url)
 
 
 def pending_changes(database_url: str) -> list[object]:

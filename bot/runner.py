@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot import composition, migrate
+from bot import composition, migrate, webhook_guard
 from bot.app import announce_commands, build_application
 from bot.chat.turn import Services
 from bot.platform.clock import Clock, SystemClock
@@ -88,5 +88,6 @@ async def _start_updates(app: Application, settings: Settings) -> None:  # type:
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
         )
+        webhook_guard.guard(updater, urlsplit(url).path)
     else:
         await updater.start_polling(poll_interval=0.0, timeout=20, allowed_updates=Update.ALL_TYPES)

@@ -5,20 +5,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.chat import actions, audit, buttons, onboarding
 from bot.chat.turn import Turn
-from bot.platform.i18n import pick_locale
 from flows.engine import ForeignButton
 from flows.screens import Outcome, Screen
-from handlers.common import services_of, transactional
+from handlers.common import transactional
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -72,22 +69,7 @@ async def button(turn: Turn, update: Update) -> Outcome:
     return await actions.dispatch(turn, data)
 
 
-async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer once, store nothing, and stop every other handler from seeing the update."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is not None and (message.text or message.caption):
-        services = services_of(context)
-        locale = pick_locale(user.language_code if user else None, services.settings.default_locale)
-        await message.reply_text(services.tr(locale).gettext(onboarding.GROUPS_ONLY_PRIVATE))
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    raise ApplicationHandlerStop
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    groups = filters.ChatType.GROUPS | filters.ChatType.CHANNEL
-    app.add_handler(MessageHandler(groups, group_message), group=-1)
     app.add_handler(CommandHandler("start", transactional(start), filters=PRIVATE))
     app.add_handler(CommandHandler("help", transactional(help_command), filters=PRIVATE))
     app.add_handler(CommandHandler("language", transactional(language), filters=PRIVATE))

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import core, individuals, meetings, preparation, staff, survey
+from handlers import (
+    attachments,
+    core,
+    individuals,
+    meetings,
+    not_private,
+    preparation,
+    staff,
+    survey,
+)
 
-MODULES = (core, individuals, meetings, preparation, staff, survey)
+MODULES = (attachments, core, individuals, meetings, not_private, preparation, staff, survey)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

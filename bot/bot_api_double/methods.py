@@ -403,6 +403,11 @@ def _chat_ok(state: BotApiState, params: JSON) -> Any:
     return True
 
 
+def _leave_chat(state: BotApiState, params: JSON) -> Any:
+    state.leave_chat(_require_chat(params))
+    return True
+
+
 def _get_chat(state: BotApiState, params: JSON) -> Any:
     return state.chat_info(_require_chat(params))
 
@@ -535,6 +540,7 @@ _HANDLERS: dict[str, Handler] = {
     "unpinAllChatMessages": _chat_ok,
     "setMessageReaction": _chat_ok,
     "getChat": _get_chat,
+    "leaveChat": _leave_chat,
     "getFile": _get_file,
 }
 METHODS: dict[str, str] = {name.lower(): name for name in _HANDLERS}

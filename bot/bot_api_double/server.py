@@ -386,6 +386,10 @@ class BotApiDouble:
         """Bot messages in any chat, groups included."""
         return self.state.chat_messages(chat_id)
 
+    def has_left(self, chat_id: int) -> bool:
+        """Whether the bot left this group or channel (``leaveChat``)."""
+        return self.state.has_left(chat_id)
+
     # ----------------------------------------------------------------- user side
 
     def user(
@@ -418,6 +422,15 @@ class BotApiDouble:
         """Deliver a button press again with the same update_id; the answer is reset."""
         self.state.redeliver_query(callback_query_id)
         return callback_query_id
+
+    def channel_post(self, channel_id: int, text: str, *, title: str = "Channel") -> int:
+        """Post in a channel the bot is a member of; returns the post's message id."""
+        self.state.ensure_channel(channel_id, title)
+        return self.state.channel_post(channel_id, text)[1]
+
+    def edit_channel_post(self, channel_id: int, message_id: int, text: str) -> int:
+        """Edit an earlier channel post; returns the update_id."""
+        return self.state.channel_post(channel_id, text, edit_of=message_id)[0]
 
     def redeliver_update(self, update_id: int) -> int:
         self.state.redeliver_update(update_id)

@@ -90,6 +90,7 @@ class _Chat:
     blocked: bool = False
     reply_keyboard: list[list[str]] | None = None
     deleted: set[int] = field(default_factory=set)
+    left: bool = False
 
 
 @dataclass(slots=True)
@@ -240,6 +241,11 @@ class BotApiState:
             chat = self._chats.setdefault(group_id, _Chat(group_id, "group", title))
             chat.title = title
 
+    def ensure_channel(self, channel_id: int, title: str) -> None:
+        with self._lock:
+            chat = self._chats.setdefault(channel_id, _Chat(channel_id, "channel", title))
+            chat.title = title
+
     def _user(self, user_id: int) -> _User:
         user = self._users.get(user_id)
         if user is None:
@@ -287,7 +293,26 @@ class BotApiState:
         chat = self._known_chat(chat_id)
         if chat.blocked:
             raise ApiError(403, BLOCKED)
+        if chat.left:
+            raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         return chat
+
+    def leave_chat(self, chat_id: int) -> None:
+        with self._lock:
+            chat = self._writable_chat(chat_id)
+            if chat.type == "private":
+                raise ApiError(
+                    400, "Bad Request: chat member status can't be changed in private chats"
+                )
+            chat.left = True
+            chat.transcript.append("  bot left the chat")
+            callbacks = self._chat_changed(chat_id)
+        self._fire(callbacks)
+
+    def has_left(self, chat_id: int) -> bool:
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            return chat is not None and chat.left
 
     # ----------------------------------------------------------------- message JSON
 
@@ -586,6 +611,72 @@ class BotApiState:
         self._fire(callbacks)
         self._fire_update(update_id, chat_id)
         return update_id
+
+    def user_attachment(self, user_id: int, chat_id: int, field_name: str, body: Any) -> int:
+        """A message without text (a photo, sticker, location...): ``body`` is its field."""
+        with self._lock:
+            chat = self._chats[chat_id]
+            msg = _Message(
+                message_id=chat.next_message_id,
+                date=int(time.time()),
+                from_bot=False,
+                sender_id=user_id,
+                kind="text",
+                text="",
+                raw_text="",
+                entities=[],
+                parse_mode=None,
+                inline_keyboard=None,
+            )
+            chat.next_message_id += 1
+            chat.messages[msg.message_id] = msg
+            chat.transcript.append(f"{self._user(user_id).first_name}: [{field_name}]")
+            payload = self._message_json(chat, msg)
+            payload.pop("text", None)
+            payload[field_name] = body
+            update_id = self._add_update("message", chat_id, payload)
+            callbacks = self._chat_changed(chat_id)
+        self._fire(callbacks)
+        self._fire_update(update_id, chat_id)
+        return update_id
+
+    def channel_post(
+        self, channel_id: int, text: str, edit_of: int | None = None
+    ) -> tuple[int, int]:
+        """A post in a channel the bot was added to; ``edit_of`` edits an earlier post.
+
+        Returns (update_id, message_id)."""
+        with self._lock:
+            chat = self._chats[channel_id]
+            msg = chat.messages.get(edit_of) if edit_of is not None else None
+            if msg is None:
+                msg = _Message(
+                    message_id=chat.next_message_id,
+                    date=int(time.time()),
+                    from_bot=False,
+                    sender_id=None,
+                    kind="text",
+                    text=text,
+                    raw_text=text,
+                    entities=[],
+                    parse_mode=None,
+                    inline_keyboard=None,
+                )
+                chat.next_message_id += 1
+                chat.messages[msg.message_id] = msg
+                kind = "channel_post"
+            else:
+                msg.text = msg.raw_text = text
+                msg.edit_date = int(time.time())
+                kind = "edited_channel_post"
+            chat.transcript.append(f"channel post: {text}")
+            payload = self._message_json(chat, msg)
+            payload["sender_chat"] = self._chat_json(chat)
+            update_id = self._add_update(kind, channel_id, payload)
+            callbacks = self._chat_changed(channel_id)
+        self._fire(callbacks)
+        self._fire_update(update_id, channel_id)
+        return update_id, msg.message_id
 
     def find_button(self, chat_id: int, text: str, message_id: int | None) -> tuple[int, str]:
         """Locate a callback button by its label, newest message first."""

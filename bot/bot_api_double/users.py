@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
+from bot.bot_api_double import attachments
 from bot.bot_api_double.markup import utf16_len
 from bot.bot_api_double.records import JSON, SentMessage
 from bot.bot_api_double.state import BotApiState
@@ -45,6 +46,11 @@ class UserHandle:
         return self._state.user_message(
             self.user_id, self.chat_id, text, self._command_entities(text), reply_to
         )
+
+    def send_attachment(self, kind: str) -> int:
+        """Send a photo, sticker, voice message, document, location or contact; no text."""
+        body = attachments.sample(kind, self.user_id, self.first_name)
+        return self._state.user_attachment(self.user_id, self.chat_id, kind, body)
 
     def send_in_group(self, text: str, *, group_id: int, group_title: str = "Group") -> int:
         self._state.ensure_group(group_id, group_title)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
 
 from bot import __version__, migrate
 from bot.cli import admin, outbox, report
+from bot.platform import log_policy
 from bot.platform.clock import Clock
 from bot.platform.config import Settings, SettingsError, load_settings
 
@@ -59,13 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"samordna: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"samordna: {line}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_policy.configure(settings.log_level)
     return handler(args, settings)
 
 

@@ -13,6 +13,7 @@ from bot.demo import people
 from bot.demo.console import run_console
 from bot.platform.config import Mode, Settings
 from bot.platform.i18n import N_, translator
+from bot.platform.private_files import private_dir
 from bot.runner import open_services, serve
 
 DEMO_USER_ID = 1001
@@ -36,7 +37,7 @@ def demo_settings(settings: Settings, double: BotApiDouble) -> Settings:
 
 
 async def run_demo(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     _log_to_file(settings)
     with BotApiDouble() as double:
         settings = demo_settings(settings, double)

@@ -396,7 +396,7 @@ class Dispatcher:
                 )
             except RetryAfter as exc:
                 retry_after = _seconds(exc)
-                log.info("outbox row %s: Telegram asks to wait %.0f s", row.id, retry_after)
+                log.warning("outbox row %s: Telegram asks to wait %.0f s", row.id, retry_after)
                 if retry_after > self.services.settings.outbox_max_retry_after:
                     break
                 self._hold_until = max(self._hold_until, time.monotonic() + retry_after)

@@ -6,15 +6,30 @@ stops the program with one line naming the setting (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
+
+from bot.platform import settings_input
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en")
+LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+WEBHOOK_SECRET_MIN = 32
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}")
+# The form a person should write, named in the error line when a value is wrong.
+FORMS: dict[str, str] = {
+    "reminder_offsets_hours": "whole hours before the meeting, separated by commas, like 24,2",
+    "distribution_days": "weekdays separated by commas, like mon,thu",
+    "log_level": "one of " + ", ".join(LOG_LEVELS),
+}
+ReminderHours = Annotated[int, Field(ge=1, le=720)]
 
 
 class Mode(StrEnum):
@@ -65,7 +80,7 @@ class Settings(BaseSettings):
     quiet_hours_start: time = time(20, 0)
     quiet_hours_end: time = time(9, 0)
     nudge_daily_cap: int = Field(default=3, ge=1, le=100)
-    reminder_offsets_hours: tuple[int, ...] = (24, 2)
+    reminder_offsets_hours: Annotated[tuple[ReminderHours, ...], NoDecode] = (24, 2)
     staff_day_start: time = time(8, 0)
     staff_day_end: time = time(17, 0)
     staff_nudge_time: time = time(9, 0)
@@ -101,6 +116,26 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("reminder_offsets_hours", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return settings_input.split_list(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError("not a log level")
+        return level
+
+    @field_validator("api_base_url", "api_base_file_url", "webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local server)")
+        return value
+
     @field_validator("default_locale")
     @classmethod
     def _supported_locale(cls, value: str) -> str:
@@ -119,6 +154,18 @@ class Settings(BaseSettings):
     def _webhook_needs_url(self) -> Settings:
         if self.mode is Mode.WEBHOOK and not self.webhook_url:
             raise ValueError("SAMORDNA_WEBHOOK_URL is required when SAMORDNA_MODE=webhook")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """Without the secret anyone who finds the address could post updates as any user."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if self.mode is Mode.WEBHOOK and not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError(
+                f"SAMORDNA_WEBHOOK_SECRET: SAMORDNA_MODE=webhook needs a secret of at least "
+                f"{WEBHOOK_SECRET_MIN} characters from A-Z, a-z, 0-9, _ and - "
+                f"(for example the output of: openssl rand -hex 32)"
+            )
         return self
 
     @property
@@ -147,12 +194,11 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning pydantic's report into one line that names the setting."""
+    """Build settings, turning pydantic's report into one line per bad setting that names it
+    and the form expected."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else ""
-        name = f"SAMORDNA_{field.upper()}" if field else "settings"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError("\n".join(settings_input.error_lines(exc, FORMS))) from None
+    except SourceError as exc:
+        raise SettingsError(settings_input.source_line(exc, FORMS)) from None

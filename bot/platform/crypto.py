@@ -11,6 +11,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from bot.platform.private_files import private_dir
+
 
 class KeyFileError(Exception):
     """The key file is missing, unreadable or too widely readable."""
@@ -19,7 +21,7 @@ class KeyFileError(Exception):
 def load_or_create_keys(path: Path) -> MultiFernet:
     """Read the key file, creating it (mode 0600) with a fresh key on first run."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(Fernet.generate_key() + b"\n")

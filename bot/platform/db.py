@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.platform.config import Settings
 from bot.platform.crypto import Cipher
+from bot.platform.private_files import prepare_sqlite
 from bot.platform.wiring import Wiring
 
 
@@ -87,8 +88,11 @@ class Database:
         pool_size: int = 10,
     ) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
-        if not is_sqlite(url):
+        # Parameters hold Telegram ids and text: keep them out of error messages and logs.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        if is_sqlite(url):
+            prepare_sqlite(url)
+        else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         tune_sync_engine(self.engine.sync_engine)
