@@ -18,7 +18,7 @@ import bot
 from bot import composition
 from bot.platform.wiring import DATA_ATTRIBUTES, marks_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 # Leaves and composition: not features, so not wired and free to take a Turn.
 NOT_FEATURES = ("bot.bot_api_double", "bot.demo", "bot.cli", "bot.migrations", "bot.chat")
 CHAT_TYPES = {"Turn", "Outcome", "Screen"}

@@ -11,7 +11,7 @@ import pytest
 from bot.platform.config import SettingsError, load_settings
 from bot.platform.db import async_url, sync_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_use_sqlite_under_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from bot.runner import open_services
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mode(path: Path) -> int:

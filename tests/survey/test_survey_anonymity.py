@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from bot.models import FlowState
 from bot.models.survey import SurveyInvitation
 from tests.conftest import RunningBot
-from tests.survey_support import HOUR, answer, held, person, send_due, team
+from tests.survey.support import HOUR, answer, held, person, send_due, team
 
 ANNA = 710_000_101
 BO = 710_000_202

@@ -15,9 +15,8 @@ from bot.meetings import distribution
 from bot.models import AuditEntry
 from bot.models.meetings import MeetingStatus
 from bot.platform import events
-from bot.platform.config import Settings
 from tests.conftest import RunningBot
-from tests.meeting_support import (
+from tests.meetings.support import (
     DINA,
     FOLKE,
     LARS,
@@ -29,11 +28,6 @@ from tests.meeting_support import (
     seen,
     text_seen,
 )
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
 
 
 @pytest.fixture

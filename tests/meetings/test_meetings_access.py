@@ -3,20 +3,13 @@ every refusal is audited without a Telegram id."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from bot.chat import buttons
 from bot.models import AuditEntry, Staff
 from bot.models.meetings import MeetingUnit, UnitRequestStatus
-from bot.platform.config import Settings
 from tests.conftest import RunningBot
-from tests.meeting_support import DINA, LARS, OLLE, local, requested, seed, text_seen
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
+from tests.meetings.support import DINA, LARS, OLLE, local, requested, seed, text_seen
 
 
 async def _button(bot: RunningBot, telegram_id: int, action: str, payload: dict[str, int]) -> str:

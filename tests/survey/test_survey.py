@@ -12,7 +12,7 @@ from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyResponse
 from bot.platform import events
 from bot.survey import report as reports
 from tests.conftest import RunningBot
-from tests.survey_support import (
+from tests.survey.support import (
     HOUR,
     SOCIAL,
     answer,

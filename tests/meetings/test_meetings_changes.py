@@ -10,9 +10,8 @@ import pytest
 from bot.chat.turn import Services
 from bot.models.meetings import MeetingStatus
 from bot.platform import events
-from bot.platform.config import Settings
 from tests.conftest import RunningBot
-from tests.meeting_support import (
+from tests.meetings.support import (
     DINA,
     LARS,
     SARA,
@@ -25,11 +24,6 @@ from tests.meeting_support import (
     seen,
     text_seen,
 )
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
 
 
 @pytest.fixture

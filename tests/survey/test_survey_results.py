@@ -13,7 +13,7 @@ from bot.cli import main as cli
 from bot.models import Role
 from tests import factories
 from tests.conftest import RunningBot
-from tests.survey_support import HOUR, Team, answer, held, person, png_text, send_due, team
+from tests.survey.support import HOUR, Team, answer, held, person, png_text, send_due, team
 
 # Twelve people answer every question with the same step; the last skips the final question.
 STEPS = [5, 5, 5, 5, 5, 5, 4, 4, 4, 3, 3, 1]

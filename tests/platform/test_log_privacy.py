@@ -12,8 +12,8 @@ from bot.models import Role
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from tests import factories
-from tests.test_multiprocess import Sender, counts, due_rows, until
-from tests.test_restart import BotProcess
+from tests.processes import BotProcess, Sender
+from tests.runner.test_multiprocess import counts, due_rows, until
 
 SIGRID = 7_301_442_019
 FREE_NAME = "Sigrid Quarnström-Ödegaard"

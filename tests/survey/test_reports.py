@@ -24,7 +24,7 @@ from bot.runner import open_services
 from bot.survey import report as reports
 from bot.survey import report_chart, report_formats
 from tests import factories
-from tests.survey_support import png_text
+from tests.survey.support import png_text
 
 CODES = (
     "decide_topics",

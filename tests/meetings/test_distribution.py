@@ -15,12 +15,7 @@ from bot.models import OutboxMessage, Unit
 from bot.platform.clock import ManualClock
 from bot.platform.config import Settings
 from tests.conftest import RunningBot
-from tests.meeting_support import DINA, local, requested, seed, text_seen
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
+from tests.meetings.support import DINA, local, requested, seed, text_seen
 
 
 @pytest.mark.parametrize(

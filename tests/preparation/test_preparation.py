@@ -22,7 +22,7 @@ from bot.preparation import summary as preparation_summary
 from flows.engine import REVIEW
 from flows.screens import Outcome
 from tests import factories
-from tests.test_flow_engine import press
+from tests.flows.test_engine import press
 
 ANNA = 1001
 SARA = 2001

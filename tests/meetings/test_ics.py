@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import icalendar
-import pytest
 
 from bot.bot_api_double.users import UserHandle
 from bot.meetings import ics
 from bot.models.meetings import MeetingStatus
-from bot.platform.config import Settings
 from tests.conftest import RunningBot
-from tests.meeting_support import (
+from tests.meetings.support import (
     FOLKE,
     LARS,
     SARA,
@@ -25,11 +23,6 @@ from tests.meeting_support import (
     seen,
     text_seen,
 )
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
 
 
 def test_a_calendar_entry_parses_and_a_cancellation_says_cancel() -> None:

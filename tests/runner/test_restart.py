@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,49 +13,9 @@ from bot.models import FlowState
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from tests import factories
+from tests.processes import BotProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 ANNA = 1001
-
-
-class BotProcess:
-    """``samordna run`` in its own process, as an operator would start it."""
-
-    def __init__(self, settings: Settings, log: Path) -> None:
-        self.env = {
-            **os.environ,
-            "SAMORDNA_TELEGRAM_TOKEN": settings.token or "",
-            "SAMORDNA_API_BASE_URL": settings.api_base_url,
-            "SAMORDNA_API_BASE_FILE_URL": settings.resolved_file_url,
-            "SAMORDNA_DATABASE_URL": settings.resolved_database_url,
-            "SAMORDNA_DATA_DIR": str(settings.data_dir),
-            "SAMORDNA_KEY_FILE": str(settings.resolved_key_file),
-        }
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli.main", "run"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 @pytest.fixture

@@ -4,10 +4,6 @@ with SIGKILL in the middle of a batch loses nothing and repeats at most what was
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,53 +18,9 @@ from bot.chat.turn import Services
 from bot.models import OutboxMessage, OutboxStatus
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
+from tests.processes import Sender
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST_CHAT = 300_000
-
-
-class Sender:
-    """``samordna outbox run`` in its own process, as an operator would start it."""
-
-    def __init__(self, settings: Settings, log: Path, **extra: str) -> None:
-        self.env = {
-            **os.environ,
-            "SAMORDNA_TELEGRAM_TOKEN": settings.token or "",
-            "SAMORDNA_API_BASE_URL": settings.api_base_url,
-            "SAMORDNA_API_BASE_FILE_URL": settings.resolved_file_url,
-            "SAMORDNA_DATABASE_URL": settings.resolved_database_url,
-            "SAMORDNA_DATA_DIR": str(settings.data_dir),
-            "SAMORDNA_KEY_FILE": str(settings.resolved_key_file),
-            "SAMORDNA_DISPATCH_INTERVAL": "0.1",
-            "SAMORDNA_LOG_LEVEL": "WARNING",
-            **extra,
-        }
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli.main", "outbox", "run"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
 
 
 @pytest.fixture

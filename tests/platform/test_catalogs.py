@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from bot.platform.i18n import LANGUAGE_NAMES, LOCALES_DIR, translator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 

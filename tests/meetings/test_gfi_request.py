@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -13,16 +12,10 @@ from bot.meetings import consent_request
 from bot.meetings import request as gfi_request
 from bot.models import AuditEntry, Consent
 from bot.models.meetings import Meeting, MeetingStatus, MeetingUnit, UnitRequestStatus
-from bot.platform.config import Settings
 from bot.platform.i18n import translator
 from flows import gfi_request as request_flow
 from tests.conftest import RunningBot
-from tests.meeting_support import FOLKE, OLLE, SARA, local, newest_meeting, press, seed, text_seen
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
+from tests.meetings.support import FOLKE, OLLE, SARA, local, newest_meeting, press, seed, text_seen
 
 
 async def _fill_until_units(bot: RunningBot, case_ref: str) -> None:

@@ -3,14 +3,12 @@ one tap, and a new invitation that says "that happens" (the Folke case)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.models.meetings import Meeting, MeetingStatus, UnitRequestStatus
-from bot.platform.config import Settings
 from tests.conftest import RunningBot
-from tests.meeting_support import (
+from tests.meetings.support import (
     FOLKE,
     LARS,
     SARA,
@@ -22,11 +20,6 @@ from tests.meeting_support import (
     seen,
     text_seen,
 )
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"dispatch_interval": 0.2})
 
 
 async def test_a_no_show_gets_a_new_confirmed_time_in_one_tap(running_bot: RunningBot) -> None:

@@ -1,0 +1,81 @@
+"""Samordna's commands in their own processes, started as an operator would start them.
+
+The restart, multi-process, log and fault tests kill, restart and read these processes; they
+share one way to build the environment from the test's settings.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.platform.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The variables that point a process at the test's double, database and key file."""
+    return {
+        **os.environ,
+        "SAMORDNA_TELEGRAM_TOKEN": settings.token or "",
+        "SAMORDNA_API_BASE_URL": settings.api_base_url,
+        "SAMORDNA_API_BASE_FILE_URL": settings.resolved_file_url,
+        "SAMORDNA_DATABASE_URL": settings.resolved_database_url,
+        "SAMORDNA_DATA_DIR": str(settings.data_dir),
+        "SAMORDNA_KEY_FILE": str(settings.resolved_key_file),
+        **extra,
+    }
+
+
+class SamordnaProcess:
+    """One ``samordna`` command in its own process, its output appended to ``log``."""
+
+    def __init__(self, settings: Settings, log: Path, command: Sequence[str], **extra: str) -> None:
+        self.env = environment(settings, **extra)
+        self.command = list(command)
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli.main", *self.command],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+class BotProcess(SamordnaProcess):
+    """``samordna run``."""
+
+    def __init__(self, settings: Settings, log: Path, **extra: str) -> None:
+        super().__init__(settings, log, ("run",), **extra)
+
+
+class Sender(SamordnaProcess):
+    """``samordna outbox run``, checking often and logging only what matters."""
+
+    def __init__(self, settings: Settings, log: Path, **extra: str) -> None:
+        quick = {"SAMORDNA_DISPATCH_INTERVAL": "0.1", "SAMORDNA_LOG_LEVEL": "WARNING"}
+        super().__init__(settings, log, ("outbox", "run"), **{**quick, **extra})
