@@ -34,6 +34,11 @@ def action(name: str) -> Callable[[Action], Action]:
     return decorate
 
 
+def registered() -> list[str]:
+    """Every action name, so that tests can press each one."""
+    return sorted(_ACTIONS)
+
+
 async def dispatch(turn: Turn, data: str) -> Outcome:
     """Check the press against the stored button, then run its action."""
     try:

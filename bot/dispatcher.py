@@ -337,6 +337,9 @@ class Dispatcher:
             staff = await session.get(Staff, row.staff_id)
             if staff is None or staff.removed_at is not None:
                 return "staff removed"
+            case = await session.get(Individual, row.individual_id or 0)
+            if case is not None and not await access.can_open_case(session, staff, case, now):
+                return "no access to the case any more"
         elif row.individual_id is not None:
             person = await session.get(Individual, row.individual_id)
             if person is None:

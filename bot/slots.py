@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import access, actions, meetings, outbox
+from bot import access, actions, audit, meetings, outbox
 from bot.clock import Clock
 from bot.i18n import N_, Translator
-from bot.meeting_views import for_staff, place_text, staff_card, token
+from bot.meeting_views import NO_ACCESS, for_staff, place_text, staff_card, token
 from bot.models import FlowState, OutboxMessage, Staff
 from bot.models.meetings import (
     Meeting,
@@ -192,8 +192,20 @@ async def finish_proposal(session: AsyncSession, state: FlowState, tr: Translato
     clock = meetings.FixedClock(state.updated_at)
     staff = await access.staff_by_telegram(session, state.telegram_id)
     meeting = await meetings.load(session, state.context.get("meeting_id"))
-    if staff is None or meeting is None or staff.id not in meetings.staff_ids(meeting):
+    if meeting is None:
         return tr.gettext(NOT_SCHEDULING)
+    if staff is None:
+        return tr.gettext(NO_ACCESS)
+    if staff.id not in await meetings.current_staff_ids(session, meeting):
+        audit.record(
+            session,
+            clock,
+            "refused",
+            actor=meetings.actor(staff),
+            case_ref=await meetings.case_ref(session, meeting),
+            what="propose",
+        )
+        return tr.gettext(NO_ACCESS)
     if meeting.status != MeetingStatus.SCHEDULING:
         return tr.gettext(NOT_SCHEDULING)
     answers = state.answers
