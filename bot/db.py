@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.sqlite_writes import WriteTurns
+
 
 def async_url(url: str) -> str:
     """Pick the asyncio driver for a plain ``sqlite://`` or ``postgresql://`` URL."""
@@ -80,6 +82,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         tune_sync_engine(self.engine.sync_engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._turns = WriteTurns() if is_sqlite(url) else None
 
     @property
     def dialect(self) -> str:
@@ -87,7 +90,14 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One session, one transaction: committed on success, rolled back on any error."""
+        """One session, one transaction: committed on success, rolled back on any error.
+
+        On SQLite this process's transactions take turns (see :mod:`bot.sqlite_writes`).
+        """
+        if self._turns is not None:
+            async with self._turns.transaction(self._sessions) as session:
+                yield session
+            return
         async with self._sessions() as session, session.begin():
             yield session
 
