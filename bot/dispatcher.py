@@ -12,11 +12,12 @@ process takes the row again); a process killed after Telegram accepted a message
 the row was marked sent causes one duplicate of that row. A withdrawal that commits while a
 message is already on its way to Telegram cannot stop that one message.
 
-Telegram's limits: every message goes through the bot's rate limiter (python-telegram-bot's
-``AIORateLimiter``, 30 a second), and this dispatcher keeps one message a second per chat: it
-claims at most a few rows per chat at a time and no chat another process is sending to, and
-sends each chat's rows in order with a second between them, chats side by side. A 429
-pauses sending for ``retry_after`` seconds and tries the row again; 5xx answers and
+Telegram's limits: every message goes through the bot's rate limiter (:mod:`bot.send_limits`:
+30 a second in all, chat replies included, one a second per chat, a 429 waited out), and this
+dispatcher also keeps one message a second per chat by itself: it claims at most a few rows
+per chat at a time and no chat another process is sending to, and sends each chat's rows in
+order with a second between them, chats side by side. A 429 that still reaches it pauses
+sending for ``retry_after`` seconds and tries the row again; 5xx answers and
 time-outs retry with growing back-off and finally mark the row failed; a 403 marks the
 individual unreachable and stops their nudges. Failures are told to the responsible staff
 member through the outbox.
