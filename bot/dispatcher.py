@@ -12,6 +12,13 @@ process takes the row again); a process killed after Telegram accepted a message
 the row was marked sent causes one duplicate of that row. A withdrawal that commits while a
 message is already on its way to Telegram cannot stop that one message.
 
+A send that gets no answer (a time-out after the request went out, a dropped connection) may
+have been accepted: Telegram has no idempotency key to ask with. It is never sent again in
+the same claim: the row goes back to the queue marked ``MAY_HAVE_ARRIVED``, counts as an
+attempt and waits out the back-off. The send time-out (``outbox_send_timeout``, 30 s) is far
+above Telegram's usual answer time, so this is rare, and each such time-out can cause at
+most one duplicate.
+
 Telegram's limits: every message goes through the bot's rate limiter (:mod:`bot.send_limits`:
 30 a second in all, chat replies included, one a second per chat, a 429 waited out), and this
 dispatcher also keeps one message a second per chat by itself: it claims at most a few rows
@@ -36,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -58,6 +66,7 @@ from bot.runtime import Services
 
 log = logging.getLogger(__name__)
 
+MAY_HAVE_ARRIVED = "no answer, may already have been delivered"
 PER_CHAT_GAP = 1.0
 PER_CHAT_CLAIM = 5
 RETRY_AFTER_TRIES = 3
@@ -413,8 +422,11 @@ class Dispatcher:
                 await self._fail(row.id, str(exc))
                 return False
             except (NetworkError, TelegramError) as exc:  # 5xx, time-outs, dropped connections
-                log.warning("outbox row %s not sent: %s", row.id, exc)
-                await self._retry(row.id, str(exc) or type(exc).__name__)
+                error = str(exc) or type(exc).__name__
+                if may_have_arrived(exc):
+                    error = f"{MAY_HAVE_ARRIVED}: {error}"
+                log.warning("outbox row %s not sent: %s", row.id, error)
+                await self._retry(row.id, error)
                 return False
             await self._finish(row)
             return True
@@ -500,6 +512,14 @@ class Dispatcher:
                 await nudges.individual_unreachable(session, self.services.clock, row.individual_id)
             else:
                 log.warning("outbox row %s: a staff chat refuses messages", row.id)
+
+
+def may_have_arrived(error: TelegramError) -> bool:
+    """No answer after the request went out (a read time-out, a dropped connection): Telegram
+    may have accepted the message. Not so when the connection never opened."""
+    cause = error.__cause__
+    not_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, not_sent)
 
 
 def _label(tr: Translator, spec: dict[str, Any]) -> str:
