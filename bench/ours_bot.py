@@ -41,9 +41,9 @@ class BurstlessRateLimiter(AIORateLimiter):
 
 def replace_rate_limiter(limiter: type[AIORateLimiter]) -> bool:
     """True when the application builder's rate limiter could be replaced."""
-    if getattr(app_module, "AIORateLimiter", None) is None:
+    if getattr(app_module, "rate_limiter", None) is None:
         return False
-    app_module.AIORateLimiter = limiter  # type: ignore[attr-defined]
+    setattr(app_module, "rate_limiter", lambda *_args, **_kwargs: limiter())  # noqa: B010
     return True
 
 

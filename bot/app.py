@@ -6,11 +6,12 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.chat import command_menu
 from bot.chat.command_menu import staff_menus
 from bot.chat.turn import Services
+from bot.outbox.send_limits import rate_limiter
 from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale, translator
 from bot.scheduler import schedule
 from handlers.common import SERVICES_KEY
@@ -36,7 +37,7 @@ def build_application(
         .token(token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.resolved_file_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=2))
+        .rate_limiter(rate_limiter(settings))
         .concurrent_updates(settings.concurrent_updates)
         .connect_timeout(connect_timeout)
         .read_timeout(read_timeout)

@@ -88,7 +88,11 @@ def double() -> Iterator[BotApiDouble]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """Points at the test double when the test uses one; pure domain tests start none."""
+    """Points at the test double when the test uses one; pure domain tests start none.
+
+    Replies in one chat follow each other at once (a test presses faster than a person); the
+    tests of Telegram's limits set ``chat_send_gap`` back to its second.
+    """
     bot_api: dict[str, Any] = {}
     if "double" in request.fixturenames:
         server: BotApiDouble = request.getfixturevalue("double")
@@ -103,6 +107,7 @@ def settings(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) 
         database_url=database_url,
         data_dir=tmp_path / "data",
         key_file=tmp_path / "data" / "secret.key",
+        chat_send_gap=0.0,
     )
 
 

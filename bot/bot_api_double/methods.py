@@ -9,6 +9,7 @@ One concept: the Bot API's methods as the double implements them, one handler ea
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.bot_api_double import markup
-from bot.bot_api_double.records import JSON, ApiCall, ApiError, MessageKind, OutgoingMessage
+from bot.bot_api_double.records import (
+    JSON,
+    ApiCall,
+    ApiError,
+    Fault,
+    MessageKind,
+    OutgoingMessage,
+)
 from bot.bot_api_double.state import BotApiState
 
 _JSON_FIELDS = frozenset(
@@ -565,6 +573,8 @@ def dispatch(state: BotApiState, method: str, raw_params: dict[str, Any], now: f
         return Reply(exc.status, exc.payload())
     chat_id = _chat_id(params)
     fault = state.take_fault(name, chat_id)
+    if fault is not None and fault.delivered:
+        return _late(_run(state, name, params, chat_id, now), fault)
     if fault is not None and fault.status is None:
         state.record(ApiCall(name, loggable(params), chat_id, now, 0))
         return Reply(0, None, hold=fault.timeout or 0.0)
@@ -572,6 +582,13 @@ def dispatch(state: BotApiState, method: str, raw_params: dict[str, Any], now: f
         error = fault.error()
         state.record(ApiCall(name, loggable(params), chat_id, now, error.status))
         return Reply(error.status, error.payload(), hold=fault.timeout or 0.0)
+    return _run(state, name, params, chat_id, now)
+
+
+def _run(
+    state: BotApiState, name: str, params: dict[str, Any], chat_id: int | None, now: float
+) -> Reply:
+    """The method itself, within Telegram's limits when they are enforced."""
     try:
         state.admit(name, chat_id, now)
         result = _HANDLERS[name](state, params)
@@ -586,6 +603,14 @@ def dispatch(state: BotApiState, method: str, raw_params: dict[str, Any], now: f
             return Reply(200, {"ok": True, "result": result}, poll=timeout, unlogged=call)
     state.record(call)
     return Reply(200, {"ok": True, "result": result})
+
+
+def _late(reply: Reply, fault: Fault) -> Reply:
+    """The call has taken effect; its answer comes after the fault's time-out, or never."""
+    hold = fault.timeout or 0.0
+    if fault.status == 200:
+        return dataclasses.replace(reply, hold=hold)
+    return Reply(0, None, hold=hold)
 
 
 def poll_again(state: BotApiState, raw_params: dict[str, Any]) -> Reply:

@@ -79,6 +79,10 @@ class Fault:
     ``method="*"`` matches every method, getUpdates included, so give a ``chat_id`` when
     a polling bot should not use up the fault. ``timeout`` alone holds the request that
     long and then drops the connection; with a ``status`` it delays the error answer.
+
+    With ``delivered=True`` the call takes effect first (Telegram accepted the message) and
+    only the answer is held ``timeout`` seconds: then dropped, or sent late with
+    ``status=200``.
     """
 
     method: str = "*"
@@ -88,10 +92,13 @@ class Fault:
     chat_id: int | None = None
     timeout: float | None = None
     description: str | None = None
+    delivered: bool = False
 
     def __post_init__(self) -> None:
         if self.status is None and self.timeout is None:
             raise ValueError("a Fault needs a status or a timeout")
+        if self.delivered and (self.timeout is None or self.status not in (None, 200)):
+            raise ValueError("a delivered Fault needs a timeout, and no status but 200")
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.method != "*" and self.method.lower() != method.lower():

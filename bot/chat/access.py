@@ -11,7 +11,15 @@ from sqlalchemy.orm import selectinload
 
 from bot.chat import audit
 from bot.chat.turn import Turn
-from bot.models import Consent, Individual, Role, Staff, StaffMembership
+from bot.models import (
+    Consent,
+    Individual,
+    IndividualInvite,
+    Role,
+    Staff,
+    StaffMembership,
+    consent_units,
+)
 from bot.platform.i18n import N_
 from flows.screens import Outcome
 
@@ -93,11 +101,38 @@ async def case_unit_ids(session: AsyncSession, individual_id: int, now: datetime
 async def can_open_case(
     session: AsyncSession, staff: Staff, individual: Individual, now: datetime
 ) -> bool:
-    """Staff see a case when it is theirs, or when its consent covers one of their units."""
-    if individual.responsible_staff_id == staff.id:
-        return True
+    """Staff see a case while they are a member of a unit its consent covers, checked at every
+    request, so being removed from a unit ends its cases at once.
+
+    Being responsible adds only this: while no consent is in force (the link is not opened
+    yet, or consent was withdrawn or ran out), the responsible staff member still sees the
+    case through the units it was made for, as long as they are still a member of one.
+    """
     mine = set((await roles_of(session, staff.id)).keys())
-    return bool(mine & await case_unit_ids(session, individual.id, now))
+    if not mine:
+        return False
+    covered = await case_unit_ids(session, individual.id, now)
+    if covered:
+        return bool(mine & covered)
+    if individual.responsible_staff_id != staff.id:
+        return False
+    return bool(mine & await named_unit_ids(session, individual.id))
+
+
+async def named_unit_ids(session: AsyncSession, individual_id: int) -> set[int]:
+    """Every unit the case's invitations or consents ever named, in force or not."""
+    consented = await session.scalars(
+        select(consent_units.c.unit_id)
+        .join(Consent, Consent.id == consent_units.c.consent_id)
+        .where(Consent.individual_id == individual_id)
+    )
+    found = set(consented)
+    invited = await session.scalars(
+        select(IndividualInvite.unit_ids).where(IndividualInvite.individual_id == individual_id)
+    )
+    for listed in invited:
+        found.update(int(part) for part in listed.split(",") if part.strip().isdigit())
+    return found
 
 
 async def require_case(

@@ -9,7 +9,7 @@ from typing import Any
 from bot.chat import access, audit, buttons
 from bot.chat.turn import Turn
 from bot.platform.i18n import N_
-from bot.platform.wiring import mark
+from bot.platform.wiring import Wiring, mark
 from flows.screens import Outcome
 
 Action = Callable[[Turn, dict[str, Any]], Awaitable[Outcome]]
@@ -29,6 +29,11 @@ def action(name: str) -> Callable[[Action], Action]:
 
 
 KIND = "action"
+
+
+def registered(wiring: Wiring) -> list[str]:
+    """Every wired action name, so that tests can press each one."""
+    return wiring.keys(KIND)
 
 
 async def dispatch(turn: Turn, data: str) -> Outcome:

@@ -38,10 +38,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _send_until_stopped(settings: Settings) -> None:
-    from telegram.ext import AIORateLimiter, ExtBot
+    from telegram.ext import ExtBot
     from telegram.request import HTTPXRequest
 
     from bot.outbox.dispatcher import Dispatcher
+    from bot.outbox.send_limits import rate_limiter
     from bot.runner import open_services
 
     services = await asyncio.to_thread(open_services, settings)
@@ -54,9 +55,7 @@ async def _send_until_stopped(settings: Settings) -> None:
         base_url=settings.api_base_url,
         base_file_url=settings.resolved_file_url,
         request=HTTPXRequest(connection_pool_size=2 * settings.outbox_concurrency),
-        rate_limiter=AIORateLimiter(
-            overall_max_rate=settings.outbox_rate_limit, overall_time_period=1, max_retries=0
-        ),
+        rate_limiter=rate_limiter(settings, max_retries=0),
     )
     try:
         async with bot:

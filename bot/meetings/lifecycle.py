@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.chat import access
-from bot.models import Individual, OutboxMessage, Role, Staff, Unit
+from bot.models import Individual, OutboxMessage, Role, Staff, StaffMembership, Unit
 from bot.models.meetings import (
     Meeting,
     MeetingSlot,
@@ -121,6 +121,34 @@ def staff_ids(meeting: Meeting) -> list[int]:
     return ids
 
 
+async def current_staff_ids(session: AsyncSession, meeting: Meeting) -> list[int]:
+    """The staff participants who are still members of the unit they take part for: the
+    requester of the requesting unit, each assigned person of their unit. Someone removed
+    from that unit stops being a participant at once."""
+    taking_part: list[tuple[int, int | None]] = []
+    if meeting.requester_staff_id is not None:
+        taking_part.append((meeting.requester_staff_id, meeting.requester_unit_id))
+    for target in meeting.units:
+        staff_id = target.assigned_staff_id
+        if target.status == UnitRequestStatus.ASSIGNED and staff_id:
+            taking_part.append((staff_id, target.unit_id))
+    if not taking_part:
+        return []
+    held = await session.execute(
+        select(StaffMembership.staff_id, StaffMembership.unit_id).where(
+            StaffMembership.staff_id.in_({staff_id for staff_id, _ in taking_part})
+        )
+    )
+    memberships = {(staff_id, unit_id) for staff_id, unit_id in held.all()}
+    members = {staff_id for staff_id, _ in memberships}
+    ids: list[int] = []
+    for staff_id, unit_id in taking_part:
+        still = (staff_id, unit_id) in memberships if unit_id is not None else staff_id in members
+        if still and staff_id not in ids:
+            ids.append(staff_id)
+    return ids
+
+
 def unit_ids(meeting: Meeting) -> list[int]:
     """The units taking part: the requester's and every target still in the request."""
     ids = [meeting.requester_unit_id] if meeting.requester_unit_id is not None else []
@@ -143,7 +171,8 @@ def invites_individual(meeting: Meeting) -> bool:
 
 
 async def participants(session: AsyncSession, meeting: Meeting) -> list[Staff]:
-    ids = staff_ids(meeting)
+    """The staff participants still in the unit they take part for (they hear the news)."""
+    ids = await current_staff_ids(session, meeting)
     if not ids:
         return []
     found = {s.id: s for s in await session.scalars(select(Staff).where(Staff.id.in_(ids)))}
@@ -209,9 +238,9 @@ def place_param(kind: str | None, text: str | None) -> Any:
 
 
 async def may_see(session: AsyncSession, staff: Staff, meeting: Meeting) -> bool:
-    """Participants, and staff of a unit taking part; a unit still waiting for consent or
-    one that returned the request sees nothing."""
-    if staff.id in staff_ids(meeting):
+    """Participants still in the unit they take part for, and staff of a unit taking part; a
+    unit still waiting for consent or one that returned the request sees nothing."""
+    if staff.id in await current_staff_ids(session, meeting):
         return True
     mine = set((await access.roles_of(session, staff.id)).keys())
     return bool(mine & set(unit_ids(meeting)))
@@ -513,4 +542,4 @@ async def staff_meetings(
         .options(selectinload(Meeting.units), selectinload(Meeting.slots))
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    return list(rows)
+    return [meeting for meeting in rows if await may_see(session, staff, meeting)]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import access, audit
@@ -73,7 +73,7 @@ def problems(requester_unit: int, targets: list[int]) -> list[str]:
 
 
 async def cases_for(session: AsyncSession, staff: Staff, now: datetime) -> list[Individual]:
-    """Open cases this staff member may see that have a valid consent."""
+    """Open cases whose consent in force covers one of this staff member's units."""
     mine = select(StaffMembership.unit_id).where(StaffMembership.staff_id == staff.id)
     valid = (
         Consent.withdrawn_at.is_(None),
@@ -85,14 +85,9 @@ async def cases_for(session: AsyncSession, staff: Staff, now: datetime) -> list[
         .join(consent_units, consent_units.c.consent_id == Consent.id)
         .where(consent_units.c.unit_id.in_(mine), *valid)
     )
-    consented = select(Consent.individual_id).where(*valid)
     rows = await session.scalars(
         select(Individual)
-        .where(
-            Individual.closed_at.is_(None),
-            Individual.id.in_(consented),
-            or_(Individual.responsible_staff_id == staff.id, Individual.id.in_(covered)),
-        )
+        .where(Individual.closed_at.is_(None), Individual.id.in_(covered))
         .order_by(Individual.case_ref)
     )
     return list(rows)

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import access
+from bot.chat import access, audit
 from bot.meetings import lifecycle as meetings
+from bot.meetings.views import NO_ACCESS
 from bot.models import FlowState, OutboxMessage, Staff
 from bot.models.meetings import (
     Meeting,
@@ -175,8 +176,20 @@ async def finish_proposal(
     """The proposal flow's last step: check again, store the slots, ask the others."""
     staff = await access.staff_by_telegram(session, state.telegram_id)
     meeting = await meetings.load(session, state.context.get("meeting_id"))
-    if staff is None or meeting is None or staff.id not in meetings.staff_ids(meeting):
+    if meeting is None:
         return tr.gettext(NOT_SCHEDULING)
+    if staff is None:
+        return tr.gettext(NO_ACCESS)
+    if staff.id not in await meetings.current_staff_ids(session, meeting):
+        audit.record(
+            session,
+            clock,
+            "refused",
+            actor=meetings.actor(staff),
+            case_ref=await meetings.case_ref(session, meeting),
+            what="propose",
+        )
+        return tr.gettext(NO_ACCESS)
     if meeting.status != MeetingStatus.SCHEDULING:
         return tr.gettext(NOT_SCHEDULING)
     answers = state.answers

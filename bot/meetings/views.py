@@ -77,7 +77,7 @@ async def for_staff(
         return Outcome(toast=turn.tr.gettext(GONE), replace=False)
     allowed = await meetings.may_see(turn.session, staff, meeting)
     if participant:
-        allowed = staff.id in meetings.staff_ids(meeting)
+        allowed = staff.id in await meetings.current_staff_ids(turn.session, meeting)
     if not allowed:
         ref = await meetings.case_ref(turn.session, meeting)
         return await access.refuse(turn, what, NO_ACCESS, case_ref=ref)
@@ -231,7 +231,7 @@ async def card_buttons(turn: Turn, staff: Staff, meeting: Meeting) -> list[list[
                     )
                 ]
             )
-    if staff.id not in meetings.staff_ids(meeting):
+    if staff.id not in await meetings.current_staff_ids(session, meeting):
         return rows
     tr = turn.tr
     status = meeting.status
@@ -298,7 +298,7 @@ async def staff_list(turn: Turn, staff: Staff) -> Outcome:
     groups: dict[str, list[Meeting]] = {STAFF_UPCOMING: [], STAFF_REQUESTS: [], STAFF_OUTCOME: []}
     for meeting in found:
         end = meetings.ends_at(meeting)
-        participant = staff.id in meetings.staff_ids(meeting)
+        participant = staff.id in await meetings.current_staff_ids(turn.session, meeting)
         if meeting.status in meetings.TIMED and end is not None and end <= now:
             if participant:
                 groups[STAFF_OUTCOME].append(meeting)

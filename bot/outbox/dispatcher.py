@@ -12,11 +12,19 @@ process takes the row again); a process killed after Telegram accepted a message
 the row was marked sent causes one duplicate of that row. A withdrawal that commits while a
 message is already on its way to Telegram cannot stop that one message.
 
-Telegram's limits: every message goes through the bot's rate limiter (python-telegram-bot's
-``AIORateLimiter``, 30 a second), and this dispatcher keeps one message a second per chat: it
-claims at most a few rows per chat at a time and no chat another process is sending to, and
-sends each chat's rows in order with a second between them, chats side by side. A 429
-pauses sending for ``retry_after`` seconds and tries the row again; 5xx answers and
+A send that gets no answer (a time-out after the request went out, a dropped connection) may
+have been accepted: Telegram has no idempotency key to ask with. It is never sent again in
+the same claim: the row goes back to the queue marked ``MAY_HAVE_ARRIVED``, counts as an
+attempt and waits out the back-off. The send time-out (``outbox_send_timeout``, 30 s) is far
+above Telegram's usual answer time, so this is rare, and each such time-out can cause at
+most one duplicate.
+
+Telegram's limits: every message goes through the bot's rate limiter (:mod:`bot.outbox.send_limits`:
+30 a second in all, chat replies included, one a second per chat, a 429 waited out), and this
+dispatcher also keeps one message a second per chat by itself: it claims at most a few rows
+per chat at a time and no chat another process is sending to, and sends each chat's rows in
+order with a second between them, chats side by side. A 429 that still reaches it pauses
+sending for ``retry_after`` seconds and tries the row again; 5xx answers and
 time-outs retry with growing back-off and finally mark the row failed; a 403 marks the
 individual unreachable and stops their nudges. Failures are told to the responsible staff
 member through the outbox.
@@ -37,6 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -62,6 +71,7 @@ from bot.platform.i18n import Translator
 
 log = logging.getLogger(__name__)
 
+MAY_HAVE_ARRIVED = "no answer, may already have been delivered"
 PER_CHAT_GAP = 1.0
 PER_CHAT_CLAIM = 5
 RETRY_AFTER_TRIES = 3
@@ -341,6 +351,9 @@ class Dispatcher:
             staff = await session.get(Staff, row.staff_id)
             if staff is None or staff.removed_at is not None:
                 return "staff removed"
+            case = await session.get(Individual, row.individual_id or 0)
+            if case is not None and not await access.can_open_case(session, staff, case, now):
+                return "no access to the case any more"
         elif row.individual_id is not None:
             person = await session.get(Individual, row.individual_id)
             if person is None:
@@ -413,8 +426,11 @@ class Dispatcher:
                 await self._fail(row.id, str(exc))
                 return False
             except (NetworkError, TelegramError) as exc:  # 5xx, time-outs, dropped connections
-                log.warning("outbox row %s not sent: %s", row.id, exc)
-                await self._retry(row.id, str(exc) or type(exc).__name__)
+                error = str(exc) or type(exc).__name__
+                if may_have_arrived(exc):
+                    error = f"{MAY_HAVE_ARRIVED}: {error}"
+                log.warning("outbox row %s not sent: %s", row.id, error)
+                await self._retry(row.id, error)
                 return False
             await self._finish(row)
             return True
@@ -505,6 +521,14 @@ class Dispatcher:
                 )
             else:
                 log.warning("outbox row %s: a staff chat refuses messages", row.id)
+
+
+def may_have_arrived(error: TelegramError) -> bool:
+    """No answer after the request went out (a read time-out, a dropped connection): Telegram
+    may have accepted the message. Not so when the connection never opened."""
+    cause = error.__cause__
+    not_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, not_sent)
 
 
 def _label(tr: Translator, spec: dict[str, Any]) -> str:

@@ -75,7 +75,7 @@ async def list_cases(turn: Turn) -> Outcome:
         .order_by(Individual.created_at.desc())
         .limit(MAX_LISTED)
     )
-    cases = list(found)
+    cases = [case for case in found if await access.can_open_case(turn.session, member, case, now)]
     if not cases:
         return Outcome.message(turn.tr.gettext(CASES_NONE))
     group = f"cases:{secrets.token_hex(6)}"
@@ -193,8 +193,11 @@ async def _close_confirmed(turn: Turn, payload: dict[str, Any]) -> Outcome:
 
 @actions.action("case_close_no")
 async def _close_cancelled(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    ref = str(payload.get("case_ref") or "")
-    return Outcome([Screen(turn.tr.gettext(NOT_CLOSED).format(case_ref=ref))])
+    allowed = await _allowed(turn, str(payload.get("case_ref") or ""), toast=True)
+    if isinstance(allowed, Outcome):
+        return allowed
+    _member, case = allowed
+    return Outcome([Screen(turn.tr.gettext(NOT_CLOSED).format(case_ref=case.case_ref))])
 
 
 async def _allowed(

@@ -96,9 +96,10 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=5, ge=1, le=50)
     outbox_retry_seconds: float = Field(default=30.0, gt=0)
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
-    outbox_send_timeout: float = Field(default=10.0, gt=0, le=120)
+    outbox_send_timeout: float = Field(default=30.0, gt=0, le=120)
     outbox_max_retry_after: float = Field(default=60.0, ge=0, le=3600)
     outbox_rate_limit: int = Field(default=30, ge=1, le=10000)
+    chat_send_gap: float = Field(default=1.0, ge=0, le=60)
     # GFI booking: distribution of requests to the units
     distribution_days: str = Field(
         default="mon,thu",

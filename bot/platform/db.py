@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from bot.platform.config import Settings
 from bot.platform.crypto import Cipher
 from bot.platform.private_files import prepare_sqlite
+from bot.platform.sqlite_writes import WriteTurns
 from bot.platform.wiring import Wiring
 
 
@@ -102,6 +103,7 @@ class Database:
             expire_on_commit=False,
             info={"settings": settings, "wiring": wiring},
         )
+        self._turns = WriteTurns() if is_sqlite(url) else None
 
     @property
     def dialect(self) -> str:
@@ -109,7 +111,14 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One session, one transaction: committed on success, rolled back on any error."""
+        """One session, one transaction: committed on success, rolled back on any error.
+
+        On SQLite this process's transactions take turns (see :mod:`bot.platform.sqlite_writes`).
+        """
+        if self._turns is not None:
+            async with self._turns.transaction(self._sessions) as session:
+                yield session
+            return
         async with self._sessions() as session, session.begin():
             yield session
 

@@ -92,6 +92,9 @@ class Wiring:
         for key in sorted(self._entries[kind]):
             yield from self._entries[kind][key]
 
+    def keys(self, kind: str) -> list[str]:
+        return sorted(key for key, found in self._entries[kind].items() if found)
+
     def data(self, kind: str) -> dict[str, Any]:
         return dict(self._data[kind])
 

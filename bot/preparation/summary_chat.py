@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from bot.chat import access, actions, audit, buttons, onboarding
 from bot.chat.turn import Turn
+from bot.meetings import lifecycle as meetings
 from bot.models import Individual, Staff, Unit
 from bot.models.meetings import Meeting, MeetingUnit, Preparation, UnitRequestStatus
 from bot.platform.i18n import N_
@@ -39,19 +40,13 @@ LIST_EMPTY = N_("None of your upcoming meetings has a shared preparation yet.")
 HELP_LINE = N_("/summary – what the individual prepared for your meetings")
 
 
-async def participants(turn: Turn, meeting: Meeting) -> set[int]:
-    """Staff ids taking part: the coordinator (requester) and everyone assigned to it."""
-    assigned = await turn.session.scalars(
-        select(MeetingUnit.assigned_staff_id).where(
-            MeetingUnit.meeting_id == meeting.id,
-            MeetingUnit.status == UnitRequestStatus.ASSIGNED,
-            MeetingUnit.assigned_staff_id.is_not(None),
-        )
-    )
-    ids = {i for i in assigned if i is not None}
-    if meeting.requester_staff_id is not None:
-        ids.add(meeting.requester_staff_id)
-    return ids
+async def may_read(turn: Turn, staff: Staff, meeting_id: int, individual: Individual) -> bool:
+    """A staff participant (the coordinator or someone assigned) who is still a member of the
+    unit they take part for, and of a unit the individual's consent covers, right now."""
+    meeting = await meetings.load(turn.session, meeting_id)
+    if meeting is None or staff.id not in await meetings.current_staff_ids(turn.session, meeting):
+        return False
+    return await access.can_open_case(turn.session, staff, individual, turn.clock.now())
 
 
 @actions.action(SUMMARY_ACTION)
@@ -73,19 +68,20 @@ async def show(turn: Turn, meeting_id: int) -> Outcome:
     )
     case_ref = individual.case_ref if individual is not None else None
     if staff is None:
-        return _refuse(turn, "telegram-account", case_ref, meeting_id, onboarding.UNKNOWN_TEXT)
+        return _refuse(turn, "telegram-account", case_ref, meeting_id, access.STAFF_ONLY)
     if meeting is None:
         return Outcome.message(turn.tr.gettext(NO_MEETING))
-    if staff.id not in await participants(turn, meeting):
+    if individual is None:
+        return Outcome.message(turn.tr.gettext(NOTHING_SHARED))
+    if not await may_read(turn, staff, meeting.id, individual):
         return _refuse(turn, f"staff:{staff.id}", case_ref, meeting_id, NOT_PARTICIPANT)
     prepared = await turn.session.scalar(
         select(Preparation).where(Preparation.meeting_id == meeting.id)
     )
     now = turn.clock.now()
-    consent = await access.active_consent(turn.session, individual.id, now) if individual else None
+    consent = await access.active_consent(turn.session, individual.id, now)
     if (
-        individual is None
-        or prepared is None
+        prepared is None
         or prepared.shared_answers is None
         or consent is None
         or not consent.sharing
@@ -121,7 +117,7 @@ async def listing(turn: Turn) -> Outcome:
     """/summary: the staff member's upcoming meetings that have a shared preparation."""
     staff = await access.staff_by_telegram(turn.session, turn.telegram_id)
     if staff is None:
-        return Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))
+        return await access.refuse(turn, "summary")
     now = turn.clock.now()
     meetings = await _shared_meetings(turn, staff, now)
     if not meetings:
@@ -167,7 +163,9 @@ async def _shared_meetings(
     found: list[tuple[Meeting, Individual]] = []
     for meeting, individual in result.all():
         consent = await access.active_consent(turn.session, individual.id, now)
-        if consent is not None and consent.sharing:
+        if consent is None or not consent.sharing:
+            continue
+        if await may_read(turn, staff, meeting.id, individual):
             found.append((meeting, individual))
     return found
 

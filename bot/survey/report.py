@@ -1,8 +1,10 @@
 """Survey results in aggregate: shares per question, offered and response rates, month by month.
 
 Small groups are never shown. Below the minimum group size (never under three) a group's
-answers are left out of the :class:`Report` itself, so no format can show them by mistake.
-Results of different survey versions are never counted together.
+answers, and every count and rate about it, are left out of the :class:`Report` itself, so no
+format can show them by mistake: a report with too few answers holds no number at all, and a
+month with too few answers holds none either (no point in the trend, no n). Results of
+different survey versions are never counted together.
 """
 
 from __future__ import annotations
@@ -103,10 +105,13 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class MonthResult:
+    """One month; with too few answers (``shown`` False) every figure is zero or None."""
+
     month: str
     rates: Rates
     answers: int
     positive: float | None  # share of 4 and 5 over all questions; None when too few answers
+    shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ class Report:
 
     @property
     def suppressed(self) -> bool:
+        """Too few answers: the report holds no count or rate, only that there are too few."""
         return self.answers < self.min_group
 
 
@@ -182,21 +188,43 @@ async def build(
         query=query,
         min_group=floor,
         unit_names=await _unit_names(session, query.unit_ids),
-        rates=total.rates(),
-        answers=len(answers),
+        rates=total.rates() if shown else Rates(),
+        answers=len(answers) if shown else 0,
         questions=questions,
         answered_by=answered_by,
         comments=comments,
-        other_versions=other_versions,
-        months=tuple(
-            MonthResult(
-                month,
-                tally.rates(),
-                len(tally.answers),
-                _positive(tally.answers) if len(tally.answers) >= floor else None,
-            )
-            for month, tally in tallies.items()
-        ),
+        other_versions=other_versions if shown and other_versions >= floor else 0,
+        months=_months(tallies, floor),
+    )
+
+
+def _months(tallies: dict[str, _Tally], floor: int) -> tuple[MonthResult, ...]:
+    """Each month's figures, or none at all when it has too few answers.
+
+    The months left out must together hold nothing or at least the minimum, or the total
+    minus the months shown would give a small month away; until they do, the smallest month
+    shown is left out as well.
+    """
+    hidden = {month for month, tally in tallies.items() if len(tally.answers) < floor}
+
+    def gives_away() -> bool:
+        left_out = [tallies[month] for month in hidden]
+        sums = (
+            sum(len(t.answers) for t in left_out),
+            sum(t.responses for t in left_out),
+            sum(t.offered for t in left_out),
+            sum(t.meetings for t in left_out),
+        )
+        return any(0 < total < floor for total in sums)
+
+    while gives_away() and len(hidden) < len(tallies):
+        shown = [month for month in tallies if month not in hidden]
+        hidden.add(min(shown, key=lambda month: (len(tallies[month].answers), month)))
+    return tuple(
+        MonthResult(month, Rates(), 0, None, shown=False)
+        if month in hidden
+        else MonthResult(month, tally.rates(), len(tally.answers), _positive(tally.answers))
+        for month, tally in tallies.items()
     )
 
 

@@ -51,7 +51,7 @@ def _render(report: Report, tr: Translator) -> bytes:
         _suppressed(figure.add_axes((0.04, 0.36, 0.92, 0.40)), report, tr)
     else:
         _bars(figure.add_axes((0.36, 0.36, 0.50, 0.42)), report, tr)
-    _trend(figure.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
+        _trend(figure.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
     figure.draw_without_rendering()
     shown = [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
     buffer = io.BytesIO()
@@ -67,6 +67,8 @@ def _header(figure: Figure, report: Report, tr: Translator) -> None:
     rates = report.rates
     figure.text(0.04, 0.965, tr.gettext(texts.TITLE), fontsize=18, weight="bold", color=INK)
     figure.text(0.04, 0.935, texts.subtitle(report, tr), fontsize=11.5, color=MUTED)
+    if report.suppressed:
+        return  # no figure at all: each would be about fewer people than the minimum
     figures = (
         (tr.gettext(texts.ANSWERS), f"n = {report.answers}", ""),
         (
@@ -171,7 +173,7 @@ def _suppressed(axes: Axes, report: Report, tr: Translator) -> None:
     """No bars at all: a small group's answers are not drawn, not even faintly."""
     from matplotlib.patches import Rectangle
 
-    message = tr.gettext(texts.TOO_FEW).format(n=report.answers, k=report.min_group)
+    message = texts.too_few(report, tr)
     axes.add_patch(Rectangle((0, 0), 1, 1, color="#f3f3f3", transform=axes.transAxes))
     axes.text(
         0.5,
@@ -202,12 +204,11 @@ def _trend(axes: Axes, report: Report, tr: Translator) -> None:
         axes.plot(x, y, marker=marker, markersize=size, color=colour, label=label, linewidth=2)
     axes.set_title(tr.gettext(texts.TREND), loc="left", fontsize=11, color=INK)
     every = max(1, len(months) // 12)
-    axes.set_xticks(
-        x[::every],
-        [f"{texts.month_label(m.month, tr, 'MMM yyyy')}\nn = {m.answers}" for m in months][::every],
-        fontsize=8,
-        color=MUTED,
-    )
+    labels = [
+        texts.month_label(m.month, tr, "MMM yyyy") + (f"\nn = {m.answers}" if m.shown else "")
+        for m in months
+    ]
+    axes.set_xticks(x[::every], labels[::every], fontsize=8, color=MUTED)
     axes.set_xlim(-0.5, max(len(months) - 0.5, 0.5))
     axes.set_ylim(0, 105)
     axes.set_yticks(

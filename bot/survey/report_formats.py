@@ -85,25 +85,28 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
     rates = report.rates
     span = f"{report.query.first_month}..{report.query.last_month}"
     too_few = tr.gettext(texts.TOO_FEW_SHORT)
-    writer.writerow(
-        [
-            tr.gettext(S_TOTAL),
-            span,
-            "",
-            report.answers,
-            *blank_shares,
-            "",
-            rates.meetings,
-            rates.declined,
-            rates.waiting,
-            rates.offered,
-            _number(rates.offered_rate),
-            rates.responses,
-            _number(rates.response_rate),
-            "",
-            too_few if report.suppressed else "",
-        ]
-    )
+    if report.suppressed:
+        writer.writerow([tr.gettext(S_TOTAL), span, *[""] * 16, too_few])
+    else:
+        writer.writerow(
+            [
+                tr.gettext(S_TOTAL),
+                span,
+                "",
+                report.answers,
+                *blank_shares,
+                "",
+                rates.meetings,
+                rates.declined,
+                rates.waiting,
+                rates.offered,
+                _number(rates.offered_rate),
+                rates.responses,
+                _number(rates.response_rate),
+                "",
+                "",
+            ]
+        )
     for question in report.questions:
         shown = question.shown
         writer.writerow(
@@ -124,6 +127,9 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 [tr.gettext(S_ANSWERED_BY), span, _answered_by(code, tr), count, *[""] * 15]
             )
     for month in report.months:
+        if not month.shown:
+            writer.writerow([tr.gettext(S_MONTH), month.month, *[""] * 16, too_few])
+            continue
         writer.writerow(
             [
                 tr.gettext(S_MONTH),
@@ -140,7 +146,7 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 month.rates.responses,
                 _number(month.rates.response_rate),
                 _number(month.positive),
-                too_few if month.answers and month.positive is None else "",
+                "",
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
@@ -179,7 +185,7 @@ def html_page(report: Report, tr: Translator, png: bytes) -> str:
     ]
     if not report.suppressed:
         parts += _question_table(report, tr)
-    parts += _month_table(report, tr)
+        parts += _month_table(report, tr)
     if not report.suppressed and report.answered_by:
         parts += [f"<h2>{e(tr.gettext(ANSWERED_BY))}</h2>", "<ul>"]
         parts += [
@@ -226,6 +232,9 @@ def _month_table(report: Report, tr: Translator) -> list[str]:
     ]
     rows = [f"<h2>{html.escape(tr.gettext(texts.TREND))}</h2>", "<table>", _row(head, header=True)]
     for month in report.months:
+        if not month.shown:
+            rows.append(_row([texts.month_label(month.month, tr), tr.gettext(texts.TOO_FEW_SHORT)]))
+            continue
         rows.append(
             _row(
                 [

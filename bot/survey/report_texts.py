@@ -22,7 +22,7 @@ RESPONSE_RATE = N_("Response rate")
 RESPONSE_DETAIL = N_("{responses} of {offered} offered")
 DECLINED = N_("Meetings declined in consent: {declined} (not counted in the offered rate)")
 WAITING = N_("Meetings whose survey is not sent yet: {waiting}")
-TOO_FEW = N_("Too few answers to show: {n} answers, at least {k} are needed.")
+TOO_FEW = N_("There are too few answers yet to show results: at least {k} are needed.")
 TOO_FEW_SHORT = N_("Too few answers to show")
 OTHER_VERSIONS = N_("{n} answers to an earlier version of the questions are not included.")
 SCALE_LOW = N_("1 – not at all")
@@ -67,8 +67,15 @@ def scale_labels(tr: Translator) -> list[str]:
     return [tr.gettext(SCALE_LOW), "2", "3", "4", tr.gettext(SCALE_HIGH)]
 
 
+def too_few(report: Report, tr: Translator) -> str:
+    return tr.gettext(TOO_FEW).format(k=report.min_group)
+
+
 def summary_lines(report: Report, tr: Translator) -> list[str]:
-    """The key figures in plain lines: n, offered rate, response rate, declined in consent."""
+    """The key figures in plain lines: n, offered rate, response rate, declined in consent;
+    with too few answers, only that."""
+    if report.suppressed:
+        return [too_few(report, tr)]
     rates = report.rates
     lines = [
         f"{tr.gettext(ANSWERS)}: n = {report.answers}",
@@ -82,8 +89,6 @@ def summary_lines(report: Report, tr: Translator) -> list[str]:
     ]
     if rates.waiting:
         lines.append(tr.gettext(WAITING).format(waiting=rates.waiting))
-    if report.suppressed:
-        lines.append(tr.gettext(TOO_FEW).format(n=report.answers, k=report.min_group))
     if report.other_versions:
         lines.append(tr.gettext(OTHER_VERSIONS).format(n=report.other_versions))
     return lines

@@ -147,10 +147,10 @@ async def test_a_small_group_keeps_nothing_of_its_answers(
         for step in (5, 5, 5, 5, 5):
             session.add(response([unit], given(step), comment="Bra <b>möte</b>"))
     small = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({other.id})))
-    assert small.suppressed and small.answers == 3
+    assert small.suppressed and small.answers == 0 and small.rates == reports.Rates()
     assert all(not q.shown and q.n == 0 for q in small.questions)
     assert small.comments == () and small.answered_by == {}
-    assert small.months[0].positive is None
+    assert small.months[0] == reports.MonthResult(MARCH, reports.Rates(), 0, None, shown=False)
 
     large = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
     assert large.comments == ("Bra <b>möte</b>",) * 5
@@ -159,7 +159,8 @@ async def test_a_small_group_keeps_nothing_of_its_answers(
     assert "Bra &lt;b&gt;möte&lt;/b&gt;" in page and "<b>möte</b>" not in page
     small_page = report_formats.html_page(small, tr, b"\x89PNG")
     assert "Rätt bra" not in small_page
-    assert "Too few answers to show: 3 answers, at least 5 are needed." in small_page
+    assert "There are too few answers yet to show results: at least 5 are needed." in small_page
+    assert "<td>3</td>" not in small_page and "n = 3" not in small_page
 
 
 async def test_a_stricter_minimum_from_the_settings(services: Services, clock: ManualClock) -> None:
@@ -180,14 +181,14 @@ async def test_versions_are_never_counted_together(services: Services, clock: Ma
         unit, _other = await two_units(session, clock)
         for _ in range(5):
             session.add(response([unit], given(5)))
-        for _ in range(2):
+        for _ in range(5):
             session.add(response([unit], {"old_question": 1}, version=99))
     report = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
-    assert report.answers == 5 and report.other_versions == 2
+    assert report.answers == 5 and report.other_versions == 5
     assert report.questions[0].counts == (0, 0, 0, 0, 5)
-    assert report.rates.responses == 7
+    assert report.rates.responses == 10
     lines = report_formats.caption(report, services.tr("en"))
-    assert "2 answers to an earlier version of the questions are not included." in lines
+    assert "5 answers to an earlier version of the questions are not included." in lines
 
 
 async def test_offered_rate_leaves_out_declined_and_not_yet_due(
@@ -196,7 +197,7 @@ async def test_offered_rate_leaves_out_declined_and_not_yet_due(
     now = clock.now()
     async with services.db.transaction() as session:
         unit, other = await two_units(session, clock)
-        for _ in range(4):
+        for _ in range(6):
             session.add(invitation([unit], InvitationStatus.EXPIRED, now=now))
         session.add(invitation([unit], InvitationStatus.DECLINED, offered=False, now=now))
         session.add(
@@ -212,18 +213,18 @@ async def test_offered_rate_leaves_out_declined_and_not_yet_due(
         session.add(invitation([unit], InvitationStatus.CANCELLED, offered=False, now=now))
         session.add(invitation([other], InvitationStatus.EXPIRED, now=now))
         session.add(invitation([unit], InvitationStatus.EXPIRED, kind="sip", now=now))
-        for _ in range(3):
+        for _ in range(5):
             session.add(response([unit], given(4)))
     gfi = await build(
         services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id}), meeting_type="gfi")
     )
     rates = gfi.rates
-    assert (rates.meetings, rates.declined, rates.waiting, rates.offered) == (7, 1, 1, 4)
-    assert rates.offerable == 5
-    assert rates.offered_rate == pytest.approx(0.8)
-    assert rates.response_rate == pytest.approx(0.75)
+    assert (rates.meetings, rates.declined, rates.waiting, rates.offered) == (9, 1, 1, 6)
+    assert rates.offerable == 7
+    assert rates.offered_rate == pytest.approx(6 / 7)
+    assert rates.response_rate == pytest.approx(5 / 6)
     everything = await build(services, reports.ReportQuery(MARCH, MARCH))
-    assert everything.rates.meetings == 9 and everything.unit_names == ()
+    assert everything.rates.meetings == 11 and everything.unit_names == ()
 
 
 async def test_month_by_month(services: Services, clock: ManualClock) -> None:
@@ -231,15 +232,26 @@ async def test_month_by_month(services: Services, clock: ManualClock) -> None:
         unit, _other = await two_units(session, clock)
         for step in (5, 4, 5, 2, 4):
             session.add(response([unit], given(step), month="2026-01"))
-        session.add(response([unit], given(5), month="2026-02"))
+        for step in (5, 5, 5, 5, 1):
+            session.add(response([unit], given(step), month="2026-03"))
     report = await build(services, reports.ReportQuery("2026-01", "2026-03", frozenset({unit.id})))
-    assert [(m.month, m.answers) for m in report.months] == [
-        ("2026-01", 5),
-        ("2026-02", 1),
-        ("2026-03", 0),
+    assert [(m.month, m.answers, m.shown) for m in report.months] == [
+        ("2026-01", 5, True),
+        ("2026-02", 0, False),
+        ("2026-03", 5, True),
     ]
     assert report.months[0].positive == pytest.approx(0.8)
-    assert report.months[1].positive is None  # one answer is never shown on its own
+    assert report.months[1] == reports.MonthResult("2026-02", reports.Rates(), 0, None, False)
+
+    async with services.db.transaction() as session:
+        session.add(response([unit], given(5), month="2026-02"))
+    report = await build(services, reports.ReportQuery("2026-01", "2026-03", frozenset({unit.id})))
+    # One answer is never shown on its own, and January goes too: the total would tell.
+    assert [(m.month, m.shown) for m in report.months] == [
+        ("2026-01", False),
+        ("2026-02", False),
+        ("2026-03", True),
+    ]
 
 
 async def test_chart_csv_and_caption_say_the_same(services: Services, clock: ManualClock) -> None:
@@ -301,9 +313,68 @@ def test_command_line_report(settings: Settings, tmp_path: Path, monkeypatch: py
     assert "Tydligare kallelse" in page
     assert cli.main([*base, "--meeting-type", "sip", "--format", "csv", "--output", "s.csv"]) == 0
     sip = list(csv.reader(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig"))))
-    assert sip[1][3] == "0"
+    assert sip[1][3] == "" and sip[1][-1] == "För få svar för att visa"  # no count, not even 0
 
     assert cli.main([*base, "--unit", "Nowhere", "--format", "csv"]) == 2
     assert cli.main(["report", "--from", "2026-04", "--to", "2026-03", "--format", "csv"]) == 2
     with pytest.raises(SystemExit):
         cli.main(["report", "--from", "March", "--to", "2026-03", "--format", "csv"])
+
+
+async def test_a_month_with_too_few_answers_shows_no_figure_in_any_format(
+    services: Services, clock: ManualClock
+) -> None:
+    """Six answers in January, one in February, five in March. February shows nothing, and
+    neither does March: otherwise the total minus January and March would give February's one
+    answer away."""
+    now = clock.now()
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        for month, steps in (("2026-01", (5, 4, 5, 2, 4, 3)), ("2026-02", (5,)), (MARCH, (4,) * 5)):
+            for step in steps:
+                session.add(response([unit], given(step), month=month))
+                session.add(invitation([unit], InvitationStatus.EXPIRED, month=month, now=now))
+    report = await build(services, reports.ReportQuery("2026-01", MARCH, frozenset({unit.id})))
+    assert [(m.month, m.answers, m.shown) for m in report.months] == [
+        ("2026-01", 6, True),
+        ("2026-02", 0, False),
+        (MARCH, 0, False),
+    ]
+    tr = services.tr("en")
+
+    shown = png_text(report_chart.render_png(report, tr))
+    assert "n = 12" in shown and "n = 6" in shown
+    assert "n = 1" not in shown.replace("n = 12", "") and "n = 5" not in shown
+    rows = list(csv.reader(io.StringIO(report_formats.csv_bytes(report, tr).decode("utf-8-sig"))))
+    for month in ("2026-02", MARCH):
+        line = next(line for line in rows if line[:2] == ["month", month])
+        assert line[2:-1] == [""] * 16 and line[-1] == "Too few answers to show"
+    page = report_formats.html_page(report, tr, b"\x89PNG")
+    assert "<tr><td>February 2026</td><td>Too few answers to show</td></tr>" in page
+    assert "<tr><td>March 2026</td><td>Too few answers to show</td></tr>" in page
+
+
+async def test_one_answer_says_only_that_there_are_too_few_yet(
+    services: Services, clock: ManualClock
+) -> None:
+    """One meeting, one answer: no n, no rate, no "1 of 1", no month point, anywhere."""
+    async with services.db.transaction() as session:
+        unit, _other = await two_units(session, clock)
+        session.add(response([unit], given(5)))
+        session.add(invitation([unit], InvitationStatus.EXPIRED, now=clock.now()))
+    report = await build(services, reports.ReportQuery(MARCH, MARCH, frozenset({unit.id})))
+    tr = services.tr("en")
+    too_few = "There are too few answers yet to show results: at least 5 are needed."
+
+    caption = report_formats.caption(report, tr)
+    assert caption.splitlines()[-1] == too_few and len(caption.splitlines()) == 4
+    shown = png_text(report_chart.render_png(report, tr))
+    assert too_few in shown
+    assert "n =" not in shown and "%" not in shown and "1 of 1" not in shown
+    rows = list(csv.reader(io.StringIO(report_formats.csv_bytes(report, tr).decode("utf-8-sig"))))
+    figures = [cell for line in rows[1:] for cell in line[3:-1] if cell]
+    assert figures == []
+    page = report_formats.html_page(report, tr, b"\x89PNG")
+    assert too_few in page
+    body = page[page.index("<body>") :]
+    assert "n = " not in body and "1 of 1" not in body and "100" not in body

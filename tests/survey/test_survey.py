@@ -268,7 +268,9 @@ async def test_erasing_the_person_keeps_only_the_counts(running_bot: RunningBot)
             session, services.settings, clock, reports.ReportQuery("2026-03", "2026-03")
         )
     assert kept.meeting_id is None and kept.individual_id is None
-    assert report.rates.meetings == 1 and report.rates.offered == 1
+    assert kept.month == "2026-03" and units.unit.id in kept.unit_ids
+    assert kept.offered_at is not None or kept.outbox_id is not None  # it counts as offered
+    assert report.suppressed and report.rates == reports.Rates()  # one meeting: too few to show
 
 
 async def test_the_questions_in_swedish(running_bot: RunningBot) -> None:

@@ -19,6 +19,7 @@ from tests.survey.support import HOUR, Team, answer, held, person, png_text, sen
 STEPS = [5, 5, 5, 5, 5, 5, 4, 4, 4, 3, 3, 1]
 FIRST = "I could decide what we talked about"
 LAST = "I believe this will help me"
+TOO_FEW = "There are too few answers yet to show results: at least 5 are needed."
 
 
 async def answered_meetings(bot: RunningBot, units: Team, first_id: int, steps: list[int]) -> None:
@@ -107,20 +108,43 @@ async def test_a_group_of_three_answers_is_suppressed_everywhere(
 
     reply = await staff.say("/results")
     assert reply.kind == "photo" and reply.photo is not None
-    assert "Answers: n = 3" in reply.text
-    assert "Too few answers to show: 3 answers, at least 5 are needed." in reply.text
+    assert reply.text.splitlines()[-1] == TOO_FEW
+    assert "n = 3" not in reply.text and "3 of 3" not in reply.text
     shown = png_text(reply.photo)
-    assert "Too few answers to show: 3 answers, at least 5 are needed." in shown
+    assert TOO_FEW in shown
     assert FIRST not in shown
     assert "Rather not answer" not in shown
-    assert "33%" not in shown and "67%" not in shown
+    assert "n =" not in shown and "%" not in shown
 
     rows = await asyncio.to_thread(report_csv, monkeypatch, tmp_path, running_bot, units.unit.name)
     assert row(rows, "total")["Note"] == "Too few answers to show"
+    assert row(rows, "total")["n"] == "" and row(rows, "total")["Responses"] == ""
     first = row(rows, "question", FIRST)
     assert first["n"] == "" and first["Note"] == "Too few answers to show"
     assert all(first[f"{step} (%)"] == "" for step in range(1, 6))
     assert not any(line[0] == "answered by" for line in rows)
+    assert row(rows, "month")["n"] == "" and row(rows, "month")["Response rate (%)"] == ""
+
+
+async def test_one_meeting_with_one_answer_tells_nobody_who_answered(
+    running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What staff saw before: "n = 1", "Response rate 100% (1 of 1 offered)" and a month
+    point with n = 1. Now only that there are too few answers yet."""
+    services, clock = running_bot.services, running_bot.clock
+    units = await team(services, clock)
+    await answered_meetings(running_bot, units, 3000, [4])
+    staff = running_bot.double.user(2001, language_code="en")
+
+    reply = await staff.say("/results")
+    assert reply.photo is not None
+    assert reply.text.splitlines()[2:] == ["", TOO_FEW]
+    shown = png_text(reply.photo)
+    assert TOO_FEW in shown
+    assert "n = 1" not in shown and "1 of 1" not in shown and "100%" not in shown
+
+    rows = await asyncio.to_thread(report_csv, monkeypatch, tmp_path, running_bot, units.unit.name)
+    assert [cell for line in rows[1:] for cell in line[3:-1] if cell] == []
 
 
 async def test_results_are_only_for_staff_and_only_their_units(running_bot: RunningBot) -> None:
@@ -144,4 +168,4 @@ async def test_results_are_only_for_staff_and_only_their_units(running_bot: Runn
     picture = both.last
     assert picture is not None and picture.kind == "photo"
     assert units.other.name in picture.text
-    assert "Answers: n = 0" in picture.text
+    assert picture.text.splitlines()[-1] == TOO_FEW and "n = 0" not in picture.text
