@@ -585,6 +585,30 @@ class BotApiState:
         self._fire_update(update_id, chat_id)
         return update_id
 
+    def user_edit(self, user_id: int, chat_id: int, message_id: int | None, text: str) -> int:
+        """The user edits one of their messages (default: their newest); Telegram then sends
+        an ``edited_message`` update with the same message id."""
+        with self._lock:
+            chat = self._chats[chat_id]
+            if message_id is None:
+                mine = [m for m in chat.messages.values() if m.sender_id == user_id]
+                if not mine:
+                    raise AssertionError(f"user {user_id} has no message in chat {chat_id}")
+                msg = mine[-1]
+            else:
+                msg = chat.messages[message_id]
+                if msg.sender_id != user_id:
+                    raise AssertionError(f"message {message_id} is not user {user_id}'s")
+            msg.text = msg.raw_text = text
+            msg.edit_date = int(time.time())
+            who = self._user(user_id).first_name
+            chat.transcript.append(f"{who} edited #{msg.message_id} to: {text}")
+            update_id = self._add_update("edited_message", chat_id, self._message_json(chat, msg))
+            callbacks = self._chat_changed(chat_id)
+        self._fire(callbacks)
+        self._fire_update(update_id, chat_id)
+        return update_id
+
     def find_button(self, chat_id: int, text: str, message_id: int | None) -> tuple[int, str]:
         """Locate a callback button by its label, newest message first."""
         with self._lock:

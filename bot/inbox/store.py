@@ -142,4 +142,3 @@ async def purge(db: Database, before: datetime) -> int:
             )
         )
     return int(getattr(result, "rowcount", 0) or 0)
-
