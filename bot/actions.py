@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import access, audit, buttons
+from bot import access, audit, buttons, recovery
 from bot.i18n import N_
 from bot.runtime import Turn
 from flows.screens import Outcome
@@ -48,6 +48,11 @@ async def dispatch(turn: Turn, data: str) -> Outcome:
                 actor=await access.actor_for(turn.session, turn.telegram_id),
                 case_ref=await access.case_ref_in(turn.session, payload),
             )
+        if refused.reason is buttons.Refusal.USED and refused.token is not None:
+            token = refused.token
+            shown = await recovery.after_used(turn, token.action, dict(token.payload))
+            if shown is not None:
+                return shown
         return Outcome(toast=turn.tr.gettext(REFUSALS[refused.reason]), replace=False)
     handler = _ACTIONS.get(pressed.action)
     if handler is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +28,7 @@ from bot import (
     onboarding,
     outbox,
     profiles,
+    recovery,
     units,
 )
 from bot.clock import Clock
@@ -368,6 +369,7 @@ async def _render(
     if draft.stage is conversation.Stage.SUMMARY and draft.anything and draft.months:
         until = conversation.add_months(today, draft.months)
         agreed_to = {"hash": conversation.text_hash(shown.text), "until": until.isoformat()}
+    await _retire_screen(turn)
     group = f"consent:{secrets.token_hex(6)}"
     rows: list[list[Button]] = []
     for line in shown.choices:
@@ -471,7 +473,7 @@ async def _agreed(turn: Turn, context: _Context, draft: conversation.Draft, show
         params={"case_ref": individual.case_ref, "date": last_day.isoformat()},
         key=f"consent-given:{record.id}",
     )
-    await _forget_conversation(turn)
+    await _empty_conversation(turn)
     text = turn.tr.gettext(AGREED).format(case_ref=individual.case_ref)
     return Outcome([Screen(text)])
 
@@ -484,6 +486,90 @@ async def _forget_conversation(turn: Turn) -> None:
             ButtonToken.telegram_id == turn.telegram_id, ButtonToken.action == CONVERSATION
         )
     )
+
+
+async def _empty_conversation(turn: Turn) -> None:
+    """After a yes the buttons lose their answers but stay, used: a press on one of them
+    later (its reply may have been lost) then says that the person has joined."""
+    await turn.session.flush()
+    await turn.session.execute(
+        update(ButtonToken)
+        .where(ButtonToken.telegram_id == turn.telegram_id, ButtonToken.action == CONVERSATION)
+        .values(payload={}, used_at=func.coalesce(ButtonToken.used_at, turn.clock.now()))
+    )
+
+
+async def _retire_screen(turn: Turn) -> None:
+    """One consent screen is live at a time: the newest, so it is the one to go back to."""
+    await turn.session.flush()
+    await turn.session.execute(
+        update(ButtonToken)
+        .where(
+            ButtonToken.telegram_id == turn.telegram_id,
+            ButtonToken.action == CONVERSATION,
+            ButtonToken.used_at.is_(None),
+        )
+        .values(used_at=turn.clock.now())
+    )
+
+
+async def _live_button(turn: Turn) -> ButtonToken | None:
+    """A button of the screen the person should be looking at, if the conversation is open."""
+    return await turn.session.scalar(
+        select(ButtonToken)
+        .where(
+            ButtonToken.telegram_id == turn.telegram_id,
+            ButtonToken.action == CONVERSATION,
+            ButtonToken.used_at.is_(None),
+            ButtonToken.expires_at > turn.clock.now(),
+        )
+        .limit(1)
+    )
+
+
+async def _show_live(turn: Turn, payload: dict[str, Any], *, replace: bool) -> Outcome | None:
+    """The live screen again, with fresh buttons; its answers come from the stored payload."""
+    context = _Context.from_payload(payload)
+    draft = conversation.Draft.from_payload(payload.get("draft") or {})
+    if context is None or draft is None:
+        return None
+    problem = await _no_longer_open(turn, context)
+    if problem is not None:
+        return problem
+    return await _render(turn, draft, context, replace=replace)
+
+
+@recovery.conversation
+async def _open_conversation(turn: Turn) -> recovery.Open | None:
+    live = await _live_button(turn)
+    if live is None:
+        return None
+    payload = dict(live.payload)
+
+    async def show() -> Outcome:
+        shown = await _show_live(turn, payload, replace=False)
+        if shown is None:
+            return _ended(turn)
+        # The notice goes apart: the summary's text is exactly what a yes agrees to.
+        shown.screens.insert(0, Screen(turn.tr.gettext(flow_texts.RESUMED)))
+        return shown
+
+    return recovery.Open(live.created_at, show)
+
+
+@recovery.used_button(CONVERSATION)
+async def _used(turn: Turn, payload: dict[str, Any]) -> Outcome | None:
+    """A button of an earlier screen: the screen the person is at now, or that they joined."""
+    live = await _live_button(turn)
+    if live is not None:
+        shown = await _show_live(turn, dict(live.payload), replace=True)
+        if shown is not None and shown.toast is None:
+            shown.toast = turn.tr.gettext(flow_texts.STALE)
+        return shown
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    if individual is not None and await active(turn.session, individual.id, turn.clock.now()):
+        return Outcome([Screen(turn.tr.gettext(ALREADY_IN))], replace=False)
+    return None
 
 
 async def _declined(turn: Turn, context: _Context) -> Outcome:

@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import actions, audit, buttons, onboarding
+from bot import actions, audit, buttons, onboarding, recovery
 from bot.i18n import pick_locale
 from bot.runtime import Turn
 from flows.engine import ForeignButton
@@ -39,7 +39,7 @@ async def language(turn: Turn, update: Update) -> Outcome:
 
 
 async def resume(turn: Turn, update: Update) -> Outcome:
-    outcome = await turn.services.engine.resume(turn.session, turn.telegram_id, turn.tr)
+    outcome = await recovery.resume(turn)
     return outcome or Outcome([Screen(turn.tr.gettext(onboarding.NOTHING_TO_RESUME))])
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 17:51:54.688914
+Create Date: 2026-11-27 17:56:31.610928
 """
 
 from collections.abc import Sequence
@@ -268,6 +268,7 @@ def upgrade() -> None:
         sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("nonce", sa.String(length=12), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("closing", bot.models.base.EncryptedText(), nullable=True),
         sa.Column("individual_id", sa.Integer(), nullable=True),
         sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
