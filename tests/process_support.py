@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.bot_api_double import BotApiDouble
@@ -35,23 +36,32 @@ class BotProcess:
         self.starts = 0
         self.kills = 0
 
-    def start(self) -> None:
+    def start(self, extra: Mapping[str, str] | None = None) -> None:
+        """``extra`` settings for this start only, e.g. webhook mode."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "run"],
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, **(extra or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
         self.starts += 1
 
-    async def start_and_wait(self, double: BotApiDouble, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-        """Start, and return once the process polls (it asks to drop a webhook first)."""
-        seen = len(double.calls_of("deleteWebhook"))
-        self.start()
+    async def start_and_wait(
+        self,
+        double: BotApiDouble,
+        extra: Mapping[str, str] | None = None,
+        timeout: float = 30.0,  # noqa: ASYNC109
+    ) -> None:
+        """Start, and return once updates reach the process: polling drops any webhook first,
+        webhook mode sets its own."""
+        webhook = (extra or {}).get("SAMORDNA_MODE") == "webhook"
+        ready = "setWebhook" if webhook else "deleteWebhook"
+        seen = len(double.calls_of(ready))
+        self.start(extra)
         deadline = time.monotonic() + timeout
-        while len(double.calls_of("deleteWebhook")) <= seen:
+        while len(double.calls_of(ready)) <= seen:
             if self.process is not None and self.process.poll() is not None:
                 raise AssertionError(f"the bot process ended:\n{self.tail()}")
             if time.monotonic() > deadline:

@@ -134,6 +134,7 @@ class BotApiState:
         self._updates: OrderedDict[int, _Pending] = OrderedDict()
         self._replays: list[_Pending] = []
         self._history: dict[int, _Pending] = {}
+        self._handed_out: list[tuple[int, float]] = []
         self._allowed_updates: frozenset[str] | None = None
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -758,7 +759,24 @@ class BotApiState:
                     refused.append(pending.update_id)
             for update_id in refused:
                 del updates[update_id]
+            now = time.monotonic()
+            self._handed_out += [(p["update_id"], now) for p in result]
             return result
+
+    def handing_out(self, update_id: int) -> None:
+        """A webhook delivery of this update starts now."""
+        with self._lock:
+            self._handed_out.append((update_id, time.monotonic()))
+
+    def handed_out(self) -> list[tuple[int, float]]:
+        """(update_id, monotonic time) of every hand-out, by getUpdates or webhook, in order."""
+        with self._lock:
+            return list(self._handed_out)
+
+    def update_ids(self) -> list[int]:
+        """Every update id ever queued, in order."""
+        with self._lock:
+            return list(self._history)
 
     def _allowed(self, kind: str) -> bool:
         if self._allowed_updates is None:

@@ -19,8 +19,6 @@ from sqlalchemy.orm import aliased
 from bot.db import Database
 from bot.models.inbox import InboxUpdate
 
-MAX_ATTEMPTS = 5
-
 
 @dataclass(frozen=True)
 class Received:

@@ -88,18 +88,15 @@ class InboxWorker:
         self._wake.set()
 
     async def _handle(self, row: store.Claimed) -> None:
+        if row.attempts > 1:
+            # Never skipped: an update that keeps coming back is a crash to look into, and
+            # dropping it would lose what the person did.
+            log.warning("update %s is taken again (attempt %s)", row.update_id, row.attempts)
         try:
-            if row.attempts > store.MAX_ATTEMPTS:
-                log.error(
-                    "update %s was taken %s times without finishing; it is skipped",
-                    row.update_id,
-                    row.attempts - 1,
-                )
-            else:
-                try:
-                    await self._process(row)
-                except Exception:
-                    log.error("update %s could not be handled", row.update_id, exc_info=True)
+            try:
+                await self._process(row)
+            except Exception:
+                log.error("update %s could not be handled", row.update_id, exc_info=True)
             await store.finish(self.services.db, row.update_id, self.services.clock.now())
         except Exception:
             log.warning(
