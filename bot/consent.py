@@ -543,7 +543,7 @@ async def _show_live(turn: Turn, payload: dict[str, Any], *, replace: bool) -> O
 async def _open_conversation(turn: Turn) -> recovery.Open | None:
     live = await _live_button(turn)
     if live is None:
-        return None
+        return await _joined(turn)
     payload = dict(live.payload)
 
     async def show() -> Outcome:
@@ -555,6 +555,23 @@ async def _open_conversation(turn: Turn) -> recovery.Open | None:
         return shown
 
     return recovery.Open(live.created_at, show)
+
+
+async def _joined(turn: Turn) -> recovery.Open | None:
+    """A consent in force: where someone whose last answer was a yes now is."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    current = (
+        await active(turn.session, individual.id, turn.clock.now())
+        if individual is not None
+        else []
+    )
+    if not current:
+        return None
+
+    async def show() -> Outcome:
+        return Outcome([Screen(turn.tr.gettext(ALREADY_IN))], replace=False)
+
+    return recovery.Open(current[0].given_at, show, ended=True)
 
 
 @recovery.used_button(CONVERSATION)

@@ -55,7 +55,7 @@ class Person:
     done: bool = field(default=False)
 
     def finished(self, text: str) -> bool:
-        return any(text.startswith(end) for end in FINAL[self.kind])
+        return any(end in text for end in FINAL[self.kind])
 
     def next(self, screen: SentMessage) -> Action | None:
         """What this person does at this screen; None for a screen they do not know."""

@@ -119,6 +119,8 @@ async def test_a_lost_yes_is_shown_as_joined_when_its_button_is_pressed_again(
     assert toast is None
     (joined,) = anna.inbox_since(mark)
     assert joined.text == "You have already joined. /consent shows your consent."
+    resumed = await anna.say("/resume")
+    assert resumed.text == "You have already joined. /consent shows your consent."
     assert await _consents(services) == 1
 
 
@@ -157,3 +159,5 @@ async def test_a_finished_preparation_says_its_last_words_again(
     assert toast == ENDED
     (closing,) = anna.inbox_since(mark)
     assert closing.text.startswith("Thank you. I have sent your answers to")
+    resumed = await anna.say("/resume")
+    assert resumed.text.startswith(f"{ENDED}\n\nThank you. I have sent your answers to")

@@ -2,9 +2,10 @@
 
 Any process may take any chat's next update, so the rows are the only shared state. An
 update is marked handled in the handler's own transaction (see :func:`handlers.common.
-transactional`); updates no such handler takes are marked once the Application is done with
-them. A process that dies mid-update leaves a lease that runs out; the next claim takes the
-row again, and the stored update id keeps a second handling from having any effect.
+transactional`); updates no such handler takes are marked in the next claim's transaction,
+once the Application is done with them. A process that dies mid-update leaves a lease that
+runs out; the next claim takes the row again, and the stored update id keeps a second
+handling from having any effect.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._busy: set[int] = set()
+        self._finished: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -58,18 +60,28 @@ class InboxWorker:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+        try:
+            await store.finish(self.services.db, self._finished, self.services.clock.now())
+        except Exception:
+            log.warning(
+                "handled updates stay marked unhandled; their ids keep them from a second effect"
+            )
 
     async def _run(self) -> None:
         delay = SWEEP_SECONDS
         while not self._stopping.is_set():
             self._wake.clear()
+            finished = set(self._finished)
             try:
                 claimed = await store.claim(
                     self.services.db,
                     limit=self.concurrency - len(self._tasks),
                     lease=self.lease,
                     skip_chats=set(self._busy),
+                    finished=finished,
+                    finished_at=self.services.clock.now(),
                 )
+                self._finished -= finished
                 delay = SWEEP_SECONDS
             except Exception:
                 log.warning("could not read the inbox; trying again", exc_info=True)
@@ -93,19 +105,15 @@ class InboxWorker:
             # dropping it would lose what the person did.
             log.warning("update %s is taken again (attempt %s)", row.update_id, row.attempts)
         try:
-            try:
-                await self._process(row)
-            except Exception:
-                log.error("update %s could not be handled", row.update_id, exc_info=True)
-            await store.finish(self.services.db, row.update_id, self.services.clock.now())
+            await self._process(row)
         except Exception:
-            log.warning(
-                "update %s stays in the inbox until its lease runs out",
-                row.update_id,
-                exc_info=True,
-            )
-        finally:
-            self._busy.discard(row.chat_key)
+            log.error("update %s could not be handled", row.update_id, exc_info=True)
+        except asyncio.CancelledError:
+            self._busy.discard(row.chat_key)  # stopped midway: taken again after the lease
+            raise
+        # Marked with the next claim (most handlers marked it already, see the module).
+        self._finished.add(row.update_id)
+        self._busy.discard(row.chat_key)
 
     async def _process(self, row: store.Claimed) -> None:
         keeper = asyncio.create_task(self._keep_lease(row.update_id))
