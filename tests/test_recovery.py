@@ -17,8 +17,10 @@ from bot.bot_api_double.users import UserHandle
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.models import Consent, FlowState, Role
+from bot.models.meetings import MeetingType
 from bot.runtime import Services
-from tests import factories
+from tests import factories, survey_support
+from tests.conftest import RunningBot
 from tests.process_support import BotProcess
 
 SARA = 2001
@@ -161,3 +163,24 @@ async def test_a_finished_preparation_says_its_last_words_again(
     assert closing.text.startswith("Thank you. I have sent your answers to")
     resumed = await anna.say("/resume")
     assert resumed.text.startswith(f"{ENDED}\n\nThank you. I have sent your answers to")
+
+
+async def test_a_used_button_that_opened_a_conversation_shows_it(running_bot: RunningBot) -> None:
+    services, double, clock = running_bot.services, running_bot.double, running_bot.clock
+    units = await survey_support.team(services, clock)
+    anna = await survey_support.person(services, clock, ANNA, [units.unit])
+    await survey_support.held(services, clock, units, anna)
+    await survey_support.held(services, clock, units, anna, type=MeetingType.SIP)
+    await survey_support.send_due(services, double)
+    chat = double.user(ANNA, language_code="en")
+    choice = await chat.say("/survey")
+    opened = await chat.click("SIP meeting, 2 March")
+    assert opened is not None and "Step 1 of 10" in opened.text
+
+    mark = chat.mark()
+    data = choice.buttons[1][0].callback_data or ""
+    toast = await chat.click_data(data, choice.message_id)
+    assert toast == "That button has already been used."
+    shown = chat.inbox_since(mark)[-1]
+    assert "Step 1 of 10" in shown.text
+    assert shown.text.startswith("Welcome back. Here is where you left off.")
