@@ -28,7 +28,6 @@ from bot import (
     onboarding,
     outbox,
     profiles,
-    recovery,
     units,
 )
 from bot.clock import Clock
@@ -513,22 +512,9 @@ async def _retire_screen(turn: Turn) -> None:
     )
 
 
-async def _live_button(turn: Turn) -> ButtonToken | None:
-    """A button of the screen the person should be looking at, if the conversation is open."""
-    return await turn.session.scalar(
-        select(ButtonToken)
-        .where(
-            ButtonToken.telegram_id == turn.telegram_id,
-            ButtonToken.action == CONVERSATION,
-            ButtonToken.used_at.is_(None),
-            ButtonToken.expires_at > turn.clock.now(),
-        )
-        .limit(1)
-    )
-
-
-async def _show_live(turn: Turn, payload: dict[str, Any], *, replace: bool) -> Outcome | None:
-    """The live screen again, with fresh buttons; its answers come from the stored payload."""
+async def show_screen(turn: Turn, payload: dict[str, Any], *, replace: bool) -> Outcome | None:
+    """A screen of the conversation again, from one of its buttons' payload, with fresh
+    buttons (see :mod:`bot.consent_recovery`); None for a payload this module did not write."""
     context = _Context.from_payload(payload)
     draft = conversation.Draft.from_payload(payload.get("draft") or {})
     if context is None or draft is None:
@@ -537,56 +523,6 @@ async def _show_live(turn: Turn, payload: dict[str, Any], *, replace: bool) -> O
     if problem is not None:
         return problem
     return await _render(turn, draft, context, replace=replace)
-
-
-@recovery.conversation
-async def _open_conversation(turn: Turn) -> recovery.Open | None:
-    live = await _live_button(turn)
-    if live is None:
-        return await _joined(turn)
-    payload = dict(live.payload)
-
-    async def show() -> Outcome:
-        shown = await _show_live(turn, payload, replace=False)
-        if shown is None:
-            return _ended(turn)
-        # The notice goes apart: the summary's text is exactly what a yes agrees to.
-        shown.screens.insert(0, Screen(turn.tr.gettext(flow_texts.RESUMED)))
-        return shown
-
-    return recovery.Open(live.created_at, show)
-
-
-async def _joined(turn: Turn) -> recovery.Open | None:
-    """A consent in force: where someone whose last answer was a yes now is."""
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    current = (
-        await active(turn.session, individual.id, turn.clock.now())
-        if individual is not None
-        else []
-    )
-    if not current:
-        return None
-
-    async def show() -> Outcome:
-        return Outcome([Screen(turn.tr.gettext(ALREADY_IN))], replace=False)
-
-    return recovery.Open(current[0].given_at, show, ended=True)
-
-
-@recovery.used_button(CONVERSATION)
-async def _used(turn: Turn, payload: dict[str, Any]) -> Outcome | None:
-    """A button of an earlier screen: the screen the person is at now, or that they joined."""
-    live = await _live_button(turn)
-    if live is not None:
-        shown = await _show_live(turn, dict(live.payload), replace=True)
-        if shown is not None and shown.toast is None:
-            shown.toast = turn.tr.gettext(flow_texts.STALE)
-        return shown
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    if individual is not None and await active(turn.session, individual.id, turn.clock.now()):
-        return Outcome([Screen(turn.tr.gettext(ALREADY_IN))], replace=False)
-    return None
 
 
 async def _declined(turn: Turn, context: _Context) -> Outcome:
