@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from bot import inbox
+from bot.chat import recovery
 from bot.meetings import (
     booked_chat,
     consent_request,
@@ -28,6 +30,7 @@ from bot.people import (
     cases_chat,
     consent,
     consent_chat,
+    consent_recovery_chat,
     individuals_chat,
     mydata_chat,
     retention,
@@ -46,9 +49,11 @@ from flows import survey as survey_flow
 from flows.registry import FlowRegistry
 
 FEATURES: tuple[ModuleType, ...] = (
+    inbox,
     # people
     consent,
     consent_chat,
+    consent_recovery_chat,
     individuals_chat,
     cases_chat,
     mydata_chat,
@@ -79,9 +84,19 @@ FEATURES: tuple[ModuleType, ...] = (
 )
 
 
+# Buttons that open a conversation: pressed again, they show where the person is.
+CONVERSATION_STARTS = (
+    preparation.START_ACTION,
+    invite.START_ACTION,
+    follow_ups.RENEW_ACTION,
+)
+
+
 def build_wiring(*extra: ModuleType) -> Wiring:
     wiring = Wiring()
     wiring.collect(*FEATURES, *extra)
+    for action in CONVERSATION_STARTS:
+        wiring.add(recovery.USED_BUTTON, action, recovery.where_the_person_is)
     return wiring
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
-from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot import composition, migrate, webhook_guard
+from bot import composition, migrate
 from bot.app import announce_commands, build_application
 from bot.chat.turn import Services
+from bot.inbox import Inbox
 from bot.platform.clock import Clock, SystemClock
-from bot.platform.config import Mode, Settings
+from bot.platform.config import Settings
 from bot.platform.crypto import Cipher
 from bot.platform.db import Database
 from flows.engine import FlowEngine
@@ -61,33 +60,13 @@ async def serve(
                 await announce_commands(app)
             except TelegramError:
                 log.warning("could not set the command menus; the bot runs without them")
-            await _start_updates(app, settings)
+            inbox = Inbox(app, services, settings)
+            await inbox.start()
             log.info("bot @%s is running (%s)", app.bot.username, settings.mode.value)
             if on_ready is not None:
                 await on_ready(app, services)
             await stop.wait()
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+            await inbox.stop()
             await app.stop()
     finally:
         await services.db.dispose()
-
-
-async def _start_updates(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    updater = app.updater
-    if updater is None:
-        raise RuntimeError("the application was built without an updater")
-    if settings.mode is Mode.WEBHOOK:
-        url = settings.webhook_url or ""
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        await updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(url).path.lstrip("/"),
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        webhook_guard.guard(updater, urlsplit(url).path)
-    else:
-        await updater.start_polling(poll_interval=0.0, timeout=20, allowed_updates=Update.ALL_TYPES)

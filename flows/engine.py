@@ -182,7 +182,9 @@ class FlowEngine:
         if state.telegram_id != telegram_id:
             raise ForeignButton(ref.state_id)
         if state.status not in OPEN_STATUSES:
-            return Outcome(toast=tr.gettext(texts.ENDED), replace=False)
+            # Where the person is: the end, said again (the first time may not have arrived).
+            closing = [Screen(state.closing)] if state.closing else []
+            return Outcome(closing, toast=tr.gettext(texts.ENDED), replace=False)
         flow = self._flow(state.flow)
         if ref.nonce != state.nonce:
             await self._pause_others(session, telegram_id, keep=state)
@@ -214,8 +216,9 @@ class FlowEngine:
         if action == "xy":
             state.status = CANCELLED
             state.answers = {}
+            state.closing = tr.gettext(texts.CANCELLED)
             self._touch(state)
-            return Outcome([Screen(tr.gettext(texts.CANCELLED))], finished=True)
+            return Outcome([Screen(state.closing)], finished=True)
         if action == "b":
             return self._back(state, flow, tr)
         if state.step == REVIEW:
@@ -366,6 +369,8 @@ class FlowEngine:
         text = tr.gettext(flow.done_text)
         if flow.finisher is not None:
             text = await flow.finisher(session, self.clock, state, tr)
+        if state.status == DONE and state not in session.deleted:
+            state.closing = text
         return Outcome([Screen(text)], replace=replace, finished=True)
 
     # ----------------------------------------------------------------- rendering

@@ -23,7 +23,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.chat import command_menu, profiles
+from bot.chat import command_menu, inbox_store, profiles
 from bot.chat.turn import Services, Turn
 from bot.models import ProcessedUpdate
 from bot.platform.i18n import pick_locale, translator
@@ -47,7 +47,8 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
 def transactional(handler: TurnHandler) -> Callback:
     """Run ``handler`` in one transaction, then send what it returned.
 
-    The update id is stored in the same transaction, so a redelivered update has no effect.
+    The update id is stored in the same transaction, so a redelivered update has no effect,
+    and its inbox row is marked handled with it.
     A concurrent change to the same flow state (another process, a double tap) is retried.
     """
 
@@ -68,6 +69,7 @@ def transactional(handler: TurnHandler) -> Callback:
                             update_id=update.update_id, processed_at=services.clock.now()
                         )
                     )
+                    await inbox_store.mark_handled(session, update.update_id, services.clock.now())
                     stored = await profiles.language_of(session, user.id)
                     locale = stored or pick_locale(
                         user.language_code, services.settings.default_locale
@@ -103,8 +105,12 @@ async def _was_processed(services: Services, update_id: int) -> bool:
 
 
 async def _acknowledge(update: Update) -> None:
+    """A press handled before may have been answered before: Telegram then refuses a second."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        try:
+            await update.callback_query.answer()
+        except BadRequest as exc:
+            log.info("a repeated press was answered before (%s)", exc.message)
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:

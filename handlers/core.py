@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import actions, audit, buttons, onboarding
+from bot.chat import actions, audit, buttons, onboarding, recovery
 from bot.chat.turn import Turn
 from flows.engine import ForeignButton
 from flows.screens import Outcome, Screen
@@ -36,7 +36,7 @@ async def language(turn: Turn, update: Update) -> Outcome:
 
 
 async def resume(turn: Turn, update: Update) -> Outcome:
-    outcome = await turn.services.engine.resume(turn.session, turn.telegram_id, turn.tr)
+    outcome = await recovery.resume(turn)
     return outcome or Outcome([Screen(turn.tr.gettext(onboarding.NOTHING_TO_RESUME))])
 
 

@@ -8,6 +8,7 @@ from telegram.ext import Application
 from handlers import (
     attachments,
     core,
+    edits,
     individuals,
     meetings,
     not_private,
@@ -16,7 +17,7 @@ from handlers import (
     survey,
 )
 
-MODULES = (attachments, core, individuals, meetings, not_private, preparation, staff, survey)
+MODULES = (attachments, core, edits, individuals, meetings, not_private, preparation, staff, survey)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]

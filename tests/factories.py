@@ -18,6 +18,7 @@ from bot.models import (
     Unit,
 )
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, UnitRequestStatus
+from bot.people.individuals import new_case_ref
 from bot.platform.clock import Clock
 
 
@@ -83,7 +84,7 @@ async def individual(
     now = clock.now()
     row = Individual(
         telegram_id=telegram_id,
-        case_ref=f"K-{secrets.token_hex(2).upper()}",
+        case_ref=await new_case_ref(session),
         responsible_staff_id=responsible.id if responsible else None,
         created_at=now,
     )

@@ -6,13 +6,16 @@ share one way to build the environment from the test's settings.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bot.bot_api_double import BotApiDouble
 from bot.platform.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,21 +43,29 @@ class SamordnaProcess:
         self.command = list(command)
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.kills = 0
 
-    def start(self) -> None:
+    def start(self, extra: Mapping[str, str] | None = None) -> None:
+        """``extra`` settings for this start only, e.g. webhook mode."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli.main", *self.command],
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, **(extra or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        self.starts += 1
 
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+        self.kills += 1
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -67,10 +78,30 @@ class SamordnaProcess:
 
 
 class BotProcess(SamordnaProcess):
-    """``samordna run``."""
+    """``samordna run``; ``start`` again after ``kill`` for a restart."""
 
     def __init__(self, settings: Settings, log: Path, **extra: str) -> None:
         super().__init__(settings, log, ("run",), **extra)
+
+    async def start_and_wait(
+        self,
+        double: BotApiDouble,
+        extra: Mapping[str, str] | None = None,
+        timeout: float = 30.0,  # noqa: ASYNC109
+    ) -> None:
+        """Start, and return once updates reach the process: polling drops any webhook first,
+        webhook mode sets its own."""
+        webhook = (extra or {}).get("SAMORDNA_MODE") == "webhook"
+        ready = "setWebhook" if webhook else "deleteWebhook"
+        seen = len(double.calls_of(ready))
+        self.start(extra)
+        deadline = time.monotonic() + timeout
+        while len(double.calls_of(ready)) <= seen:
+            if self.process is not None and self.process.poll() is not None:
+                raise AssertionError(f"the bot process ended:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not start within {timeout}s:\n{self.tail()}")
+            await asyncio.sleep(0.02)
 
 
 class Sender(SamordnaProcess):

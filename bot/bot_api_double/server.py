@@ -382,6 +382,14 @@ class BotApiDouble:
     def pending_updates(self) -> int:
         return self.state.pending_count()
 
+    def handed_out(self) -> list[tuple[int, float]]:
+        """(update_id, monotonic time) of every update handed to the bot, in order."""
+        return self.state.handed_out()
+
+    def update_ids(self) -> list[int]:
+        """Every update id users have caused, in order."""
+        return self.state.update_ids()
+
     def messages_in(self, chat_id: int) -> list[SentMessage]:
         """Bot messages in any chat, groups included."""
         return self.state.chat_messages(chat_id)

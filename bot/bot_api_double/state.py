@@ -137,6 +137,7 @@ class BotApiState:
         self._updates: OrderedDict[int, _Pending] = OrderedDict()
         self._replays: list[_Pending] = []
         self._history: dict[int, _Pending] = {}
+        self._handed_out: list[tuple[int, float]] = []
         self._allowed_updates: frozenset[str] | None = None
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -640,6 +641,30 @@ class BotApiState:
         self._fire_update(update_id, chat_id)
         return update_id
 
+    def user_edit(self, user_id: int, chat_id: int, message_id: int | None, text: str) -> int:
+        """The user edits one of their messages (default: their newest); Telegram then sends
+        an ``edited_message`` update with the same message id."""
+        with self._lock:
+            chat = self._chats[chat_id]
+            if message_id is None:
+                mine = [m for m in chat.messages.values() if m.sender_id == user_id]
+                if not mine:
+                    raise AssertionError(f"user {user_id} has no message in chat {chat_id}")
+                msg = mine[-1]
+            else:
+                msg = chat.messages[message_id]
+                if msg.sender_id != user_id:
+                    raise AssertionError(f"message {message_id} is not user {user_id}'s")
+            msg.text = msg.raw_text = text
+            msg.edit_date = int(time.time())
+            who = self._user(user_id).first_name
+            chat.transcript.append(f"{who} edited #{msg.message_id} to: {text}")
+            update_id = self._add_update("edited_message", chat_id, self._message_json(chat, msg))
+            callbacks = self._chat_changed(chat_id)
+        self._fire(callbacks)
+        self._fire_update(update_id, chat_id)
+        return update_id
+
     def channel_post(
         self, channel_id: int, text: str, edit_of: int | None = None
     ) -> tuple[int, int]:
@@ -827,7 +852,24 @@ class BotApiState:
                     refused.append(pending.update_id)
             for update_id in refused:
                 del updates[update_id]
+            now = time.monotonic()
+            self._handed_out += [(p["update_id"], now) for p in result]
             return result
+
+    def handing_out(self, update_id: int) -> None:
+        """A webhook delivery of this update starts now."""
+        with self._lock:
+            self._handed_out.append((update_id, time.monotonic()))
+
+    def handed_out(self) -> list[tuple[int, float]]:
+        """(update_id, monotonic time) of every hand-out, by getUpdates or webhook, in order."""
+        with self._lock:
+            return list(self._handed_out)
+
+    def update_ids(self) -> list[int]:
+        """Every update id ever queued, in order."""
+        with self._lock:
+            return list(self._history)
 
     def _allowed(self, kind: str) -> bool:
         if self._allowed_updates is None:

@@ -52,6 +52,10 @@ class UserHandle:
         body = attachments.sample(kind, self.user_id, self.first_name)
         return self._state.user_attachment(self.user_id, self.chat_id, kind, body)
 
+    def edit(self, text: str, *, message_id: int | None = None) -> int:
+        """Edit one of this user's messages (default: the newest); returns the update_id."""
+        return self._state.user_edit(self.user_id, self.chat_id, message_id, text)
+
     def send_in_group(self, text: str, *, group_id: int, group_title: str = "Group") -> int:
         self._state.ensure_group(group_id, group_title)
         return self._state.user_message(self.user_id, group_id, text, self._command_entities(text))

@@ -207,6 +207,7 @@ class Deliverer:
                 payload = self.state.pending_payload(update_id)
                 if payload is None:
                     return
+                self.state.handing_out(update_id)
                 error = await self._post(hook, payload)
                 if error is None:
                     self.state.confirm(update_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.chat import access, audit, buttons
+from bot.chat import access, audit, buttons, recovery
 from bot.chat.turn import Turn
 from bot.platform.i18n import N_
 from bot.platform.wiring import Wiring, mark
@@ -18,7 +18,7 @@ Action = Callable[[Turn, dict[str, Any]], Awaitable[Outcome]]
 REFUSALS = {
     buttons.Refusal.UNKNOWN: N_("That button no longer works."),
     buttons.Refusal.EXPIRED: N_("That button has expired."),
-    buttons.Refusal.USED: N_("That button has already been used."),
+    buttons.Refusal.USED: recovery.USED,
     buttons.Refusal.FOREIGN: N_("That button is not for you."),
 }
 
@@ -50,6 +50,11 @@ async def dispatch(turn: Turn, data: str) -> Outcome:
                 actor=await access.actor_for(turn.session, turn.telegram_id),
                 case_ref=await access.case_ref_in(turn.session, payload),
             )
+        if refused.reason is buttons.Refusal.USED and refused.token is not None:
+            token = refused.token
+            shown = await recovery.after_used(turn, token.action, dict(token.payload))
+            if shown is not None:
+                return shown
         return Outcome(toast=turn.tr.gettext(REFUSALS[refused.reason]), replace=False)
     handler: Action | None = turn.services.wiring.one(KIND, pressed.action)
     if handler is None:

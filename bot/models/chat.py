@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, EncryptedJSON
+from bot.models.base import Base, EncryptedJSON, EncryptedText
 
 
 class ChatUser(Base):
@@ -32,7 +32,11 @@ class ProcessedUpdate(Base):
 
 
 class FlowState(Base):
-    """Where one person is in one scripted conversation; any process can pick it up."""
+    """Where one person is in one scripted conversation; any process can pick it up.
+
+    ``closing`` is the last thing a finished or stopped conversation said, shown again when a
+    button of it is pressed later (its first showing may have been lost in a crash).
+    """
 
     __tablename__ = "flow_states"
 
@@ -47,6 +51,7 @@ class FlowState(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     nonce: Mapped[str] = mapped_column(String(12))
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    closing: Mapped[str | None] = mapped_column(EncryptedText)
     individual_id: Mapped[int | None] = mapped_column(
         ForeignKey("individuals.id", ondelete="CASCADE"), index=True
     )

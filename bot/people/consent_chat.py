@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, update
 
 from bot.chat import access, actions, audit, buttons, onboarding, profiles
 from bot.chat.turn import Turn
@@ -193,6 +193,7 @@ async def _render(
     if draft.stage is conversation.Stage.SUMMARY and draft.anything and draft.months:
         until = conversation.add_months(today, draft.months)
         agreed_to = {"hash": conversation.text_hash(shown.text), "until": until.isoformat()}
+    await _retire_screen(turn)
     group = f"consent:{secrets.token_hex(6)}"
     rows: list[list[Button]] = []
     for line in shown.choices:
@@ -296,7 +297,7 @@ async def _agreed(turn: Turn, context: _Context, draft: conversation.Draft, show
         params={"case_ref": individual.case_ref, "date": last_day.isoformat()},
         key=f"consent-given:{record.id}",
     )
-    await _forget_conversation(turn)
+    await _empty_conversation(turn)
     text = turn.tr.gettext(AGREED).format(case_ref=individual.case_ref)
     return Outcome([Screen(text)])
 
@@ -309,6 +310,45 @@ async def _forget_conversation(turn: Turn) -> None:
             ButtonToken.telegram_id == turn.telegram_id, ButtonToken.action == CONVERSATION
         )
     )
+
+
+async def _empty_conversation(turn: Turn) -> None:
+    """After a yes the buttons lose their answers but stay, used: a press on one of them
+    later (its reply may have been lost) then says that the person has joined."""
+    await turn.session.flush()
+    await turn.session.execute(
+        update(ButtonToken)
+        .where(ButtonToken.telegram_id == turn.telegram_id, ButtonToken.action == CONVERSATION)
+        .values(payload={}, used_at=func.coalesce(ButtonToken.used_at, turn.clock.now()))
+    )
+
+
+async def _retire_screen(turn: Turn) -> None:
+    """One consent screen is live at a time: the newest, so it is the one to go back to."""
+    await turn.session.flush()
+    await turn.session.execute(
+        update(ButtonToken)
+        .where(
+            ButtonToken.telegram_id == turn.telegram_id,
+            ButtonToken.action == CONVERSATION,
+            ButtonToken.used_at.is_(None),
+        )
+        .values(used_at=turn.clock.now())
+    )
+
+
+async def show_screen(turn: Turn, payload: dict[str, Any], *, replace: bool) -> Outcome | None:
+    """A screen of the conversation again, from one of its buttons' payload, with fresh
+    buttons (see :mod:`bot.people.consent_recovery_chat`); None for a payload this module did
+    not write."""
+    context = _Context.from_payload(payload)
+    draft = conversation.Draft.from_payload(payload.get("draft") or {})
+    if context is None or draft is None:
+        return None
+    problem = await _no_longer_open(turn, context)
+    if problem is not None:
+        return problem
+    return await _render(turn, draft, context, replace=replace)
 
 
 async def _declined(turn: Turn, context: _Context) -> Outcome:

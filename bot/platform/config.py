@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     outbox_max_retry_after: float = Field(default=60.0, ge=0, le=3600)
     outbox_rate_limit: int = Field(default=30, ge=1, le=10000)
     chat_send_gap: float = Field(default=1.0, ge=0, le=60)
+    # the inbox: updates stored before Telegram is told they arrived
+    inbox_lease_seconds: float = Field(default=15.0, ge=0.5, le=600)
+    inbox_retention_hours: float = Field(default=1.0, ge=0, le=720)
     # GFI booking: distribution of requests to the units
     distribution_days: str = Field(
         default="mon,thu",

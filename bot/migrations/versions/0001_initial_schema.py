@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 06:47:52.736518
+Create Date: 2026-11-27 17:56:31.610928
 """
 
 from collections.abc import Sequence
@@ -76,6 +76,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_code_attempts_at"), ["at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_code_attempts_telegram_id"), ["telegram_id"], unique=False
+        )
+
+    op.create_table(
+        "inbox_updates",
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("chat_key", sa.BigInteger(), nullable=False),
+        sa.Column("payload", bot.models.base.EncryptedJSON(), nullable=False),
+        sa.Column("received_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("handled_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_inbox_updates")),
+    )
+    with op.batch_alter_table("inbox_updates", schema=None) as batch_op:
+        batch_op.create_index("ix_inbox_updates_chat", ["chat_key", "update_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_inbox_updates_handled_at"), ["handled_at"], unique=False
         )
 
     op.create_table(
@@ -251,6 +268,7 @@ def upgrade() -> None:
         sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("nonce", sa.String(length=12), nullable=False),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("closing", bot.models.base.EncryptedText(), nullable=True),
         sa.Column("individual_id", sa.Integer(), nullable=True),
         sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -691,6 +709,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
 
     op.drop_table("processed_updates")
+    with op.batch_alter_table("inbox_updates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbox_updates_handled_at"))
+        batch_op.drop_index("ix_inbox_updates_chat")
+
+    op.drop_table("inbox_updates")
     with op.batch_alter_table("code_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_code_attempts_telegram_id"))
         batch_op.drop_index(batch_op.f("ix_code_attempts_at"))

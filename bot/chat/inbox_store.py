@@ -1,0 +1,166 @@
+"""The inbox table's operations: store, claim the next update of each chat, mark handled, purge.
+
+Leases use the wall clock, not the services' clock: they measure how long a process may be
+silent before another takes its work, which tests that move the domain clock must not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.models.inbox import InboxUpdate
+from bot.platform.db import Database
+
+
+@dataclass(frozen=True)
+class Received:
+    update_id: int
+    chat_key: int
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    update_id: int
+    chat_key: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+def wall_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def store(db: Database, received: Sequence[Received], now: datetime) -> None:
+    """Write the updates in one transaction.
+
+    An update Telegram sends again after it was handled is handled again: the stored update
+    id keeps it from having a second effect, and a pressed button still gets its answer.
+    """
+    if not received:
+        return
+    rows = [
+        {
+            "update_id": r.update_id,
+            "chat_key": r.chat_key,
+            "payload": r.payload,
+            "received_at": now,
+            "attempts": 0,
+        }
+        for r in received
+    ]
+    dialect = postgresql if db.dialect == "postgresql" else sqlite
+    statement = dialect.insert(InboxUpdate).on_conflict_do_update(
+        index_elements=["update_id"],
+        set_={"handled_at": None, "claimed_until": None, "attempts": 0},
+        where=InboxUpdate.handled_at.is_not(None),
+    )
+    async with db.transaction() as session:
+        await session.execute(statement, rows)
+
+
+async def claim(
+    db: Database,
+    *,
+    limit: int,
+    lease: timedelta,
+    skip_chats: Collection[int] = (),
+    finished: Collection[int] = (),
+    finished_at: datetime | None = None,
+) -> list[Claimed]:
+    """Take the oldest unhandled update of up to ``limit`` chats no one else is working on.
+
+    ``finished`` updates are marked handled first, in the same transaction: most were marked
+    by their handler already, and one transaction less per update matters on SQLite.
+    """
+    if limit <= 0 and not finished:
+        return []
+    now = wall_now()
+    earlier = aliased(InboxUpdate)
+    waiting_before = (
+        exists()
+        .where(
+            earlier.chat_key == InboxUpdate.chat_key,
+            earlier.handled_at.is_(None),
+            earlier.update_id < InboxUpdate.update_id,
+        )
+        .correlate(InboxUpdate)
+    )
+    query = (
+        select(InboxUpdate)
+        .where(
+            InboxUpdate.handled_at.is_(None),
+            or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until <= now),
+            ~waiting_before,
+        )
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    if skip_chats:
+        query = query.where(InboxUpdate.chat_key.not_in(list(skip_chats)))
+    if db.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    claimed: list[Claimed] = []
+    async with db.transaction() as session:
+        if finished:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(list(finished)), InboxUpdate.handled_at.is_(None))
+                .values(handled_at=finished_at or now, claimed_until=None)
+            )
+        if limit <= 0:
+            return []
+        for row in await session.scalars(query):
+            row.claimed_until = now + lease
+            row.attempts = (row.attempts or 0) + 1
+            claimed.append(Claimed(row.update_id, row.chat_key, row.payload, row.attempts))
+    return claimed
+
+
+async def renew(db: Database, update_id: int, lease: timedelta) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
+            .values(claimed_until=wall_now() + lease)
+        )
+
+
+async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """In the caller's transaction, so the update's effect and this mark commit together."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now, claimed_until=None)
+    )
+
+
+async def finish(db: Database, update_ids: Collection[int], now: datetime) -> None:
+    """Mark handled on their own, for updates no transactional handler took."""
+    if not update_ids:
+        return
+    async with db.transaction() as session:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(list(update_ids)), InboxUpdate.handled_at.is_(None))
+            .values(handled_at=now, claimed_until=None)
+        )
+
+
+async def purge(db: Database, before: datetime) -> int:
+    """Delete updates handled before ``before``; they may hold free text."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.handled_at.is_not(None), InboxUpdate.handled_at < before
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

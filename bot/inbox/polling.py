@@ -1,0 +1,93 @@
+"""Long polling that tells Telegram an update arrived only once it is stored.
+
+``getUpdates`` with an offset confirms every update below it. python-telegram-bot's Updater
+asks for the next offset as soon as a batch is fetched, before the batch is handled; here the
+offset moves on only after the batch is committed to the inbox, so a crash at any moment
+leaves each update either stored or still waiting at Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from telegram import Bot, Update
+from telegram.error import InvalidToken, TelegramError
+
+from bot.chat import inbox_store as store
+from bot.chat.turn import Services
+from bot.inbox import intake
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 20
+MAX_BACKOFF = 30.0
+
+
+class Poller:
+    def __init__(
+        self,
+        bot: Bot,
+        services: Services,
+        keys: intake.ChatKeys,
+        on_stored: Callable[[], None],
+        *,
+        timeout: int = POLL_TIMEOUT,
+    ) -> None:
+        self.bot = bot
+        self.keys = keys
+        self.services = services
+        self.on_stored = on_stored
+        self.timeout = timeout
+        self.offset: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Polling and a webhook exclude each other: the webhook goes, its updates stay."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(self._run(), name="inbox-polling")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.poll_once()
+                delay = 0.5
+            except asyncio.CancelledError:
+                raise
+            except InvalidToken:
+                log.error("Telegram refuses the bot token; polling stops")
+                return
+            except TelegramError as exc:
+                log.warning("getUpdates failed (%s); trying again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+            except Exception:
+                log.warning("could not store updates; asking Telegram again", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+
+    async def poll_once(self) -> int:
+        """One getUpdates; returns how many updates were stored."""
+        updates = await self.bot.get_updates(
+            offset=self.offset,
+            timeout=self.timeout,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        if not updates:
+            return 0
+        received = [self.keys.from_update(update) for update in updates]
+        await store.store(self.services.db, received, self.services.clock.now())
+        self.offset = max(update.update_id for update in updates) + 1
+        self.on_stored()
+        return len(received)
