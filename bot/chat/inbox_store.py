@@ -79,7 +79,9 @@ async def claim(
     """Take the oldest unhandled update of up to ``limit`` chats no one else is working on.
 
     ``finished`` updates are marked handled first, in the same transaction: most were marked
-    by their handler already, and one transaction less per update matters on SQLite.
+    by their handler already, and one transaction less per update matters on SQLite. A row
+    that Telegram delivered again in the meantime (unclaimed, see :func:`store`) is left to be
+    handled again, so that its button press gets its answer.
     """
     if limit <= 0 and not finished:
         return []
@@ -113,7 +115,11 @@ async def claim(
         if finished:
             await session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.update_id.in_(list(finished)), InboxUpdate.handled_at.is_(None))
+                .where(
+                    InboxUpdate.update_id.in_(list(finished)),
+                    InboxUpdate.handled_at.is_(None),
+                    InboxUpdate.claimed_until.is_not(None),
+                )
                 .values(handled_at=finished_at or now, claimed_until=None)
             )
         if limit <= 0:

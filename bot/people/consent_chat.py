@@ -177,7 +177,12 @@ async def ask_again(turn: Turn, individual: Individual) -> Outcome:
 
 
 async def _render(
-    turn: Turn, draft: conversation.Draft, context: _Context, *, replace: bool
+    turn: Turn,
+    draft: conversation.Draft,
+    context: _Context,
+    *,
+    replace: bool,
+    retire: bool = True,
 ) -> Outcome:
     unit_list = await units.by_ids(turn.session, context.unit_ids)
     today = turn.clock.now().astimezone(turn.tr.tz).date()
@@ -193,7 +198,8 @@ async def _render(
     if draft.stage is conversation.Stage.SUMMARY and draft.anything and draft.months:
         until = conversation.add_months(today, draft.months)
         agreed_to = {"hash": conversation.text_hash(shown.text), "until": until.isoformat()}
-    await _retire_screen(turn)
+    if retire:
+        await _retire_screen(turn)
     group = f"consent:{secrets.token_hex(6)}"
     rows: list[list[Button]] = []
     for line in shown.choices:
@@ -337,10 +343,13 @@ async def _retire_screen(turn: Turn) -> None:
     )
 
 
-async def show_screen(turn: Turn, payload: dict[str, Any], *, replace: bool) -> Outcome | None:
+async def show_screen(
+    turn: Turn, payload: dict[str, Any], *, replace: bool, retire: bool = True
+) -> Outcome | None:
     """A screen of the conversation again, from one of its buttons' payload, with fresh
     buttons (see :mod:`bot.people.consent_recovery_chat`); None for a payload this module did
-    not write."""
+    not write. Without ``retire`` the screen the person should be at keeps working too, so
+    that two copies of it never take turns in refusing each other."""
     context = _Context.from_payload(payload)
     draft = conversation.Draft.from_payload(payload.get("draft") or {})
     if context is None or draft is None:
@@ -348,7 +357,7 @@ async def show_screen(turn: Turn, payload: dict[str, Any], *, replace: bool) -> 
     problem = await _no_longer_open(turn, context)
     if problem is not None:
         return problem
-    return await _render(turn, draft, context, replace=replace)
+    return await _render(turn, draft, context, replace=replace, retire=retire)
 
 
 async def _declined(turn: Turn, context: _Context) -> Outcome:

@@ -78,7 +78,7 @@ async def used(turn: Turn, payload: dict[str, Any]) -> Outcome | None:
     """A button of an earlier screen: the screen the person is at now, or that they joined."""
     live = await _live_button(turn)
     if live is not None:
-        shown = await consent_chat.show_screen(turn, dict(live.payload), replace=True)
+        shown = await consent_chat.show_screen(turn, dict(live.payload), replace=True, retire=False)
         if shown is not None and shown.toast is None:
             shown.toast = turn.tr.gettext(texts.STALE)
         return shown
