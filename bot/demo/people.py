@@ -79,7 +79,7 @@ ADMIN = Person(
     "admin",
     2103,
     "Maria Berg",
-    N_("unit head (admin), municipal social services"),
+    N_("unit head and admin, municipal social services"),
     SOCIAL,
     Role.ADMIN,
     "040-34 10 01",

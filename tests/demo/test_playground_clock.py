@@ -6,6 +6,7 @@ The playground starts on Tuesday 3 March 2026 at 09:30, every phone in English.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -159,3 +160,8 @@ async def test_every_move_reaches_its_goal_even_with_nothing_due(
     after = datetime.fromisoformat((await playground.state())["time"])
     assert answer["moved"] is True
     assert after > before
+
+
+async def test_two_presses_at_once_move_the_clock_twice(playground: Page) -> None:
+    await asyncio.gather(playground.move("hour"), playground.move("hour"))
+    assert datetime.fromisoformat((await playground.state())["time"]) == local(2026, 3, 3, 11, 30)

@@ -228,31 +228,32 @@ class World:
     # ----------------------------------------------------------------- time
 
     async def move_clock(self, move: moves.Move) -> datetime | None:
-        """Move the clock as ``move`` says, stopping wherever something falls due."""
-        services = self.running.services
-        async with services.db.transaction() as session:
-            goal = await moves.target(session, move, self.clock.now(), services.settings)
-        if goal is None:
-            return None
-        await self.advance_to(goal)
-        return goal
-
-    async def advance_to(self, goal: datetime) -> None:
+        """Move the clock as ``move`` says, stopping wherever something falls due. Moves
+        take turns: a second press counts from where the first one ended."""
         services = self.running.services
         async with self.lock:
-            await self._run_due()
-            stops = moves.daily_stops(self.clock.now(), goal, services.settings)
-            for _ in range(MAX_STOPS):
-                now = self.clock.now()
-                async with services.db.transaction() as session:
-                    due = await moves.next_due(session, now, goal)
-                ahead = [moment for moment in [*stops, due] if moment is not None and moment > now]
-                step = min(ahead, default=goal)
-                self.clock.move_to(min(step, goal))
-                await self._run_due()
-                if step >= goal:
-                    break
+            async with services.db.transaction() as session:
+                goal = await moves.target(session, move, self.clock.now(), services.settings)
+            if goal is not None:
+                await self._advance_to(goal)
         self.on_change("")
+        return goal
+
+    async def _advance_to(self, goal: datetime) -> None:
+        """With the lock held: from stop to stop up to ``goal``, running what is due."""
+        services = self.running.services
+        await self._run_due()
+        stops = moves.daily_stops(self.clock.now(), goal, services.settings)
+        for _ in range(MAX_STOPS):
+            now = self.clock.now()
+            async with services.db.transaction() as session:
+                due = await moves.next_due(session, now, goal)
+            ahead = [moment for moment in [*stops, due] if moment is not None and moment > now]
+            step = min(ahead, default=goal)
+            self.clock.move_to(min(step, goal))
+            await self._run_due()
+            if step >= goal:
+                break
 
     async def run_due(self) -> None:
         async with self.lock:
