@@ -30,16 +30,14 @@ DEMO_HEADER = N_(
 )
 SWITCH_HINT = N_("You are Anna. /as anna, /as sofia, /as rikard or /as admin switches person.")
 NOW_YOU_ARE = N_("You are now {name} ({role}).")
+OWN_DATABASE = N_("The demo uses its own database, {path}; SAMORDNA_DATABASE_URL is not used.")
 
 
 def demo_settings(
     settings: Settings, double: BotApiDouble, database_url: str | None = None
 ) -> Settings:
-    database = (
-        database_url
-        or settings.database_url
-        or f"sqlite:///{(settings.data_dir / 'demo.db').as_posix()}"
-    )
+    """The demo's own database (``data/demo.db``), never the configured one."""
+    database = database_url or f"sqlite:///{(settings.data_dir / 'demo.db').as_posix()}"
     return settings.model_copy(
         update={
             "telegram_token": SecretStr(double.token),
@@ -85,12 +83,14 @@ async def demo_bot(
 
 
 async def run_demo(settings: Settings) -> None:
+    tr = translator(settings.default_locale, settings.timezone)
+    if settings.database_url:
+        print(tr.gettext(OWN_DATABASE).format(path=settings.data_dir / "demo.db"))
     private_dir(settings.data_dir)
     log_to_file(settings.data_dir / "demo.log")
     with BotApiDouble() as double:
         settings = demo_settings(settings, double)
         async with demo_bot(settings, double) as (_services, seeded):
-            tr = translator(settings.default_locale, settings.timezone)
             lines = [tr.gettext(DEMO_HEADER), tr.gettext(SWITCH_HINT)]
             lines += seeded.lines(settings.default_locale, settings.timezone)
             handles = {person.key: double.user(person.telegram_id) for person in people.CAST}

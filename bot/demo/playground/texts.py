@@ -21,7 +21,6 @@ MOVED = N_("The clock is now at {when}.")
 NO_MEETING = N_("There is no booked meeting yet, so the clock stays where it is.")
 GUIDE = N_("The guided path")
 GUIDE_INTRO = N_("Do it in the phones; each step is ticked when it has happened.")
-NEXT = N_("Next")
 ALL_DONE = N_("All done. Try anything else: /help in any phone shows what it can do.")
 MADE_UP = N_(
     "The earlier survey answers behind the results chart are made up, so that the chart has "

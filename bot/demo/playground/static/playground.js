@@ -94,6 +94,8 @@
     } else if (target.classList.contains("reset")) {
       if (!window.confirm(body.dataset.resetConfirm)) return;
       document.body.classList.add("moving");
+      const note = document.querySelector(".clock-note");
+      if (note) note.textContent = body.dataset.starting;
       await post("/reset");
       window.location.reload();
     }
