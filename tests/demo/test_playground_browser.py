@@ -49,6 +49,10 @@ def walk_and_check(tour: Tour) -> None:
     step, hint = tour.retry(next_step)  # the panel may be redrawn while it is read
     assert step == "consent"
     assert "I Annas telefon: öppna länken" in hint
+    tour.until(
+        lambda: "attention" in str(tour.phone(anna).get_attribute("class")),
+        "Anna's phone standing out for the first step",
+    )
 
     def checks(step: str) -> None:
         if step == "consent":

@@ -49,6 +49,11 @@
     const kept = note ? note.textContent : "";
     panel.innerHTML = data.html;
     panel.querySelector(".clock-note").textContent = kept;
+    // The phone where the next step happens stands out.
+    const next = panel.querySelector("li.next");
+    document.querySelectorAll("section.phone").forEach((phone) => {
+      phone.classList.toggle("attention", !!next && phone.dataset.phone === next.dataset.phone);
+    });
   }
   function schedulePanel() {
     if (panelTimer === null) panelTimer = setTimeout(refreshPanel, 150);
