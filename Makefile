@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run demo test lint typecheck pytest bench messages catalogs migration clean
+.PHONY: setup run demo playground screenshots test lint typecheck pytest bench messages catalogs migration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ run: setup
 
 demo: setup
 	$(BIN)/samordna demo
+
+playground: setup
+	$(BIN)/samordna playground
+
+# PNGs of the playground for the docs; needs Chromium and chromedriver (apt-get install -y chromium chromium-driver).
+screenshots: setup
+	$(BIN)/python -m bot.demo.playground.screenshots docs
 
 lint: setup
 	$(BIN)/ruff check .

@@ -73,6 +73,16 @@ class SentMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class UserLine:
+    """What the user typed, as their own chat shows it (a photo or sticker has no text)."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    date: int
+
+
+@dataclass(frozen=True, slots=True)
 class Fault:
     """A scripted failure: the next ``times`` matching calls fail instead of running.
 

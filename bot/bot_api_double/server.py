@@ -209,8 +209,9 @@ class BotApiDouble:
         host: str = "127.0.0.1",
         port: int = 0,
         bot_name: str = "Samordna",
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.state = BotApiState(token, bot_username, bot_name)
+        self.state = BotApiState(token, bot_username, bot_name, wall_clock=wall_clock)
         self.state.enforce_limits = enforce_limits
         self.host = host
         self.port = port
@@ -425,6 +426,10 @@ class BotApiDouble:
             self.state, user_id, first_name=name, language_code=language or None
         )
         return handle
+
+    def continue_update_ids_after(self, last_seen: int) -> None:
+        """Start new update ids above ``last_seen`` (the highest one the bot has stored)."""
+        self.state.continue_update_ids_after(last_seen)
 
     def redeliver(self, callback_query_id: str) -> str:
         """Deliver a button press again with the same update_id; the answer is reset."""

@@ -27,6 +27,7 @@ from bot.bot_api_double.records import (
     OutgoingMessage,
     SentMessage,
     StoredFile,
+    UserLine,
     Webhook,
     buttons_from_markup,
 )
@@ -121,8 +122,16 @@ class _FaultSlot:
 class BotApiState:
     """Chats, messages, the update queue, faults and rate-limit accounting."""
 
-    def __init__(self, token: str, bot_username: str, bot_name: str = "Samordna") -> None:
+    def __init__(
+        self,
+        token: str,
+        bot_username: str,
+        bot_name: str = "Samordna",
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.token = token
+        self.wall_clock = wall_clock  # message dates; the playground passes the bot's clock
         self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
         self.bot_username = bot_username
         self.bot_name = bot_name
@@ -431,7 +440,7 @@ class BotApiState:
                 chat.reply_keyboard = None
             msg = _Message(
                 message_id=chat.next_message_id,
-                date=int(time.time()),
+                date=int(self.wall_clock()),
                 from_bot=True,
                 sender_id=None,
                 kind=out.kind,
@@ -493,7 +502,7 @@ class BotApiState:
                 msg.text, msg.raw_text, msg.entities, msg.parse_mode = text
             msg.inline_keyboard = inline_keyboard
             msg.edits += 1
-            msg.edit_date = int(time.time())
+            msg.edit_date = int(self.wall_clock())
             self._stats["edited"] += 1
             callbacks = self._record_event(chat, msg, edited=True)
             result = self._message_json(chat, msg)
@@ -545,6 +554,17 @@ class BotApiState:
 
     # ----------------------------------------------------------------- user side
 
+    def continue_update_ids_after(self, last_seen: int) -> None:
+        """Number new updates above ``last_seen``, as Telegram never repeats an update id.
+
+        A bot that remembers handled update ids (in its database) ignores a repeated one, so
+        a fresh double serving a bot whose database outlived the last double must start above
+        the highest id that database holds.
+        """
+        with self._lock:
+            upcoming = next(self._update_ids)
+            self._update_ids = itertools.count(max(upcoming, last_seen + 1))
+
     def _add_update(self, kind: str, key: int, body: JSON) -> int:
         update_id = next(self._update_ids)
         payload = {"update_id": update_id, kind: body}
@@ -592,7 +612,7 @@ class BotApiState:
             chat = self._chats[chat_id]
             msg = _Message(
                 message_id=chat.next_message_id,
-                date=int(time.time()),
+                date=int(self.wall_clock()),
                 from_bot=False,
                 sender_id=user_id,
                 kind="text",
@@ -619,7 +639,7 @@ class BotApiState:
             chat = self._chats[chat_id]
             msg = _Message(
                 message_id=chat.next_message_id,
-                date=int(time.time()),
+                date=int(self.wall_clock()),
                 from_bot=False,
                 sender_id=user_id,
                 kind="text",
@@ -677,7 +697,7 @@ class BotApiState:
             if msg is None:
                 msg = _Message(
                     message_id=chat.next_message_id,
-                    date=int(time.time()),
+                    date=int(self.wall_clock()),
                     from_bot=False,
                     sender_id=None,
                     kind="text",
@@ -692,7 +712,7 @@ class BotApiState:
                 kind = "channel_post"
             else:
                 msg.text = msg.raw_text = text
-                msg.edit_date = int(time.time())
+                msg.edit_date = int(self.wall_clock())
                 kind = "edited_channel_post"
             chat.transcript.append(f"channel post: {text}")
             payload = self._message_json(chat, msg)
@@ -790,6 +810,20 @@ class BotApiState:
             if chat is None:
                 return []
             return [m.snapshot for m in chat.messages.values() if m.snapshot is not None]
+
+    def conversation(self, chat_id: int) -> list[SentMessage | UserLine]:
+        """The chat as its user sees it: their own messages and the bot's, oldest first."""
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            if chat is None:
+                return []
+            lines: list[SentMessage | UserLine] = []
+            for msg in chat.messages.values():
+                if msg.snapshot is not None:
+                    lines.append(msg.snapshot)
+                elif not msg.from_bot:
+                    lines.append(UserLine(msg.message_id, chat_id, msg.text, msg.date))
+            return lines
 
     def last_message(self, chat_id: int) -> SentMessage | None:
         with self._lock:

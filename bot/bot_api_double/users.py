@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from bot.bot_api_double import attachments
 from bot.bot_api_double.markup import utf16_len
-from bot.bot_api_double.records import JSON, SentMessage
+from bot.bot_api_double.records import JSON, SentMessage, UserLine
 from bot.bot_api_double.state import BotApiState
 
 
@@ -92,6 +92,11 @@ class UserHandle:
         return self._state.chat_messages(self.chat_id)
 
     @property
+    def conversation(self) -> list[SentMessage | UserLine]:
+        """Both sides of the chat, oldest first: what the user typed and what the bot sent."""
+        return self._state.conversation(self.chat_id)
+
+    @property
     def last(self) -> SentMessage | None:
         return self._state.last_message(self.chat_id)
 
@@ -155,6 +160,11 @@ class UserHandle:
 
     async def _wait_answer(self, query_id: str, timeout: float, what: str) -> None:
         await self._wait(lambda: self.callback_answer(query_id) is not None, timeout, what)
+
+    async def answer_within(self, query_id: str, within: float) -> JSON | None:
+        """The bot's answer to a press (its toast), or None if none came within ``within`` s."""
+        await self._until(lambda: self.callback_answer(query_id) is not None, within)
+        return self.callback_answer(query_id)
 
     async def wait_for_activity(self, *, since: int, within: float) -> bool:
         """True as soon as the chat has events after ``since``; False after ``within`` s."""

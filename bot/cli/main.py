@@ -32,11 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="run the bot (polling or webhook); without a token, the offline demo"
+        "run", help="run the bot (polling or webhook); without a token, the browser playground"
     )
     run.set_defaults(handler=_run)
 
-    demo = commands.add_parser("demo", help="chat with the bot in this terminal, offline")
+    playground = commands.add_parser(
+        "playground",
+        help="every role side by side in a browser, offline, on 127.0.0.1 "
+        "(SAMORDNA_PLAYGROUND_PORT, default 8080)",
+    )
+    playground.set_defaults(handler=_playground)
+
+    demo = commands.add_parser(
+        "demo", help="chat with the bot in this terminal, offline (/as anna|sofia|rikard|admin)"
+    )
     demo.set_defaults(handler=_demo)
 
     db = commands.add_parser("db", help="database tasks")
@@ -74,8 +83,8 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
-        print("No SAMORDNA_TELEGRAM_TOKEN is set: starting the offline demo.", file=sys.stderr)
-        return _demo(args, settings)
+        print("No SAMORDNA_TELEGRAM_TOKEN is set: starting the playground.", file=sys.stderr)
+        return _playground(args, settings)
     from bot.runner import serve
 
     async def _serve() -> None:
@@ -87,6 +96,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     asyncio.run(_serve())
     return 0
+
+
+def _playground(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo.playground.run import run_playground
+
+    return run_playground(settings)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -99,10 +99,18 @@ async def run_console(
     write: Callable[[str], None] = print,
     idle_wait: float = 1.5,
     header: str = DEFAULT_HEADER,
+    others: dict[str, UserHandle] | None = None,
+    switched: Callable[[str], str] | None = None,
 ) -> None:
-    """Chat as ``user`` until /quit or end of input."""
+    """Chat as ``user`` until /quit or end of input.
+
+    With ``others`` (name to user), ``/as NAME`` continues as that person: what they were
+    sent meanwhile is shown first. ``switched(name)`` is the line printed on a switch.
+    """
     read = read_line or _read_stdin
-    screen = _Screen(user, write)
+    people = others or {}
+    screens = {user.user_id: _Screen(user, write)}
+    screen = screens[user.user_id]
     write(header)
     while True:
         screen.flush()
@@ -111,6 +119,16 @@ async def run_console(
             return
         text = line.strip()
         if not text:
+            continue
+        if text.split()[0] == "/as" and people:
+            name = text.partition(" ")[2].strip().lower()
+            if name not in people:
+                write(f"(/as {' | '.join(people)})")
+                continue
+            user = people[name]
+            screen = screens.setdefault(user.user_id, _Screen(user, write))
+            write("")
+            write(switched(name) if switched else f"({name})")
             continue
         before = user.mark()
         query_id = None

@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     )
     distribution_time: time = time(8, 0)
     distribution_flag_after_days: int = Field(default=7, ge=1, le=90)
+    # the browser playground (always on 127.0.0.1)
+    playground_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("timezone")
     @classmethod

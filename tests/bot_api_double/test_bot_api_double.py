@@ -465,3 +465,48 @@ def test_wait_until_sync_wakes_on_changes() -> None:
         timer.join()
         with pytest.raises(AssertionError, match="nothing"):
             server.wait_until_sync(lambda: False, timeout=0.05, what="nothing")
+
+
+# --------------------------------------------------------------------- across runs
+
+
+async def test_a_new_double_numbers_updates_above_what_the_bot_has_seen() -> None:
+    """A bot whose database outlived the last double ignores an update id it has handled;
+    told the highest one, a fresh double never repeats it."""
+    with BotApiDouble() as first:
+        seen = [first.user(ANNA).send(f"hello {n}") for n in range(3)]
+    with BotApiDouble() as second:
+        second.continue_update_ids_after(max(seen))
+        again = second.user(ANNA).send("hello again")
+        async with Bot(second.token, base_url=second.base_url) as client:
+            [update] = await client.get_updates()
+    assert seen == [1, 2, 3]
+    assert again == update.update_id == 4
+
+
+async def test_the_conversation_holds_both_sides_and_a_press_gets_its_toast(
+    api: BotApiDouble,
+    polling_app: Application,  # type: ignore[type-arg]
+) -> None:
+    anna = api.user(ANNA, first_name="Anna")
+    await anna.say("/start")
+    await anna.say("hello")
+    sides = [(type(line).__name__, line.text) for line in anna.conversation]
+    assert sides == [
+        ("UserLine", "/start"),
+        ("SentMessage", "Which language?"),
+        ("UserLine", "hello"),
+        ("SentMessage", "You said: hello"),
+    ]
+    query = anna.press("Svenska")
+    answer = await anna.answer_within(query, 5)
+    assert answer is not None and answer["text"] == "Saved"
+    assert await anna.answer_within(anna.press_data("nothing", 999), 0.2) is None
+
+
+async def test_messages_are_dated_by_the_double_s_clock() -> None:
+    with BotApiDouble(wall_clock=lambda: 1_800_000_000.0) as clocked:
+        async with Bot(clocked.token, base_url=clocked.base_url) as client:
+            sent = await client.send_message(ANNA, "hi")
+    assert int(sent.date.timestamp()) == 1_800_000_000
+    assert clocked.messages_in(ANNA)[0].date == 1_800_000_000
