@@ -23,29 +23,22 @@ from flows.screens import Button, Outcome, Screen
 
 CONVERSATION = "consent"
 
-
 LINK_WRONG = N_(
     "That link does not work. Please check that you opened the whole link, or ask the unit "
     "for a new one."
 )
 
-
 LINK_USED = N_("That link has already been used. Please ask the unit for a new one.")
-
 
 LINK_EXPIRED = N_("That link has run out. Please ask the unit for a new one.")
 
-
 LOCKED = N_("Too many links or codes that did not work. Please wait until {time} and try again.")
-
 
 LINK_IS_STAFF = N_(
     "This link is for the person the unit invited. It cannot be used from a staff account."
 )
 
-
 ALREADY_IN = N_("You have already joined. /consent shows your consent.")
-
 
 AGREED = N_(
     "Thank you! Your consent is saved.\n\n"
@@ -54,37 +47,29 @@ AGREED = N_(
     "/help shows the phone numbers of your units."
 )
 
-
 DECLINED = N_(
     "That is okay. I have not stored anything about you. If you change your mind, open the "
     "link again. It works until {date}."
 )
 
-
 DECLINED_AGAIN = N_("That is okay. Nothing new is stored.")
-
 
 STAFF_GIVEN = N_(
     "Case {case_ref} has given consent, until {date}. /case {case_ref} shows what it covers."
 )
-
 
 STAFF_DECLINED = N_(
     "The person you invited as case {case_ref} said no thanks for now. The link works until "
     "{date} if they change their mind."
 )
 
-
 NO_CONSENT = N_(
     "You have not given any consent here. If someone at a unit gave you a link, open it to start."
 )
 
-
 CONSENT_HEAD = N_("Your consent (samtycke):")
 
-
 WITHDRAW = N_("Withdraw my consent")
-
 
 WITHDRAW_CONFIRM = N_(
     "Do you want to withdraw your consent? Then I stop writing to you at once. The units are "
@@ -92,21 +77,15 @@ WITHDRAW_CONFIRM = N_(
     "or at once with /mydata."
 )
 
-
 WITHDRAW_YES = N_("Yes, withdraw")
-
 
 WITHDRAW_NO = N_("No, keep it")
 
-
 WITHDRAWN = N_("Your consent is withdrawn. I will not write to you about meetings any more.")
-
 
 KEPT = N_("Good. Your consent stays as it is.")
 
-
 NOTHING_TO_WITHDRAW = N_("There is no consent to withdraw.")
-
 
 RENEW = N_("Give consent again")
 
