@@ -22,12 +22,15 @@ from bot.meetings import (
     request_chat,
     slots,
     slots_chat,
+    withdrawal,
+    withdrawal_chat,
 )
 from bot.nudges import follow_ups, follow_ups_chat, reminders, reminders_chat
 from bot.people import (
     cases_chat,
     consent,
     consent_chat,
+    consent_view_chat,
     individuals_chat,
     mydata_chat,
     retention,
@@ -49,6 +52,7 @@ FEATURES: tuple[ModuleType, ...] = (
     # people
     consent,
     consent_chat,
+    consent_view_chat,
     individuals_chat,
     cases_chat,
     mydata_chat,
@@ -65,6 +69,8 @@ FEATURES: tuple[ModuleType, ...] = (
     slots_chat,
     booked_chat,
     outcomes_chat,
+    withdrawal,
+    withdrawal_chat,
     # nudges, preparation, survey
     reminders,
     reminders_chat,

@@ -23,6 +23,8 @@ MEETING_OUTCOME = "meeting_outcome"
 INDIVIDUAL_CANNOT_COME = "individual_cannot_come"
 CONSENT_GIVEN = "consent_given"
 CONSENT_WITHDRAWN = "consent_withdrawn"
+# One part of a consent was turned on or off (``individual_id``, ``part``, ``given``).
+CONSENT_CHANGED = "consent_changed"
 INDIVIDUAL_ERASED = "individual_erased"
 CONSENT_EXPIRED = "consent_expired"
 CASE_CLOSED = "case_closed"

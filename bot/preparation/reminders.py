@@ -156,6 +156,7 @@ async def _enqueue_to_individual(
         facts.individual,
         kind=kind,
         message=message,
+        unit=facts.contact,
         params={
             "meeting": outbox.msg_param(kind_label(meeting)),
             "when": outbox.dt_param(meeting.starts_at),
