@@ -25,7 +25,7 @@ from bot.meetings import (
     withdrawal,
     withdrawal_chat,
 )
-from bot.nudges import follow_ups, follow_ups_chat, reminders, reminders_chat
+from bot.nudges import asks, asks_chat, follow_ups, follow_ups_chat, reminders, reminders_chat
 from bot.people import (
     cases_chat,
     consent,
@@ -76,6 +76,8 @@ FEATURES: tuple[ModuleType, ...] = (
     reminders_chat,
     follow_ups,
     follow_ups_chat,
+    asks,
+    asks_chat,
     preparation_chat,
     preparation_reminders,
     preparation_summary_chat,

@@ -49,7 +49,7 @@ RESUMED = N_("Welcome back. Here is where you left off.")
 
 
 def human_line(tr: Translator, unit: str | None = None, phone: str | None = None) -> str:
-    """The unit's phone number and the crisis numbers in one short line, in the reader's language."""
+    """The unit's phone number and the crisis numbers in one short line."""
     if unit and phone:
         return tr.gettext(HUMAN_LINE).format(unit=unit, phone=phone)
     return tr.gettext(CRISIS_LINE)

@@ -189,10 +189,6 @@ async def _change_part(turn: Turn, payload: dict[str, Any]) -> Outcome:
     return await show(turn, notice=notice, replace=True)
 
 
-def _ended(turn: Turn) -> Outcome:
-    return Outcome(toast=turn.tr.gettext(flow_texts.ENDED), replace=False)
-
-
 async def _own_case(turn: Turn, payload: dict[str, Any]) -> Individual | Outcome:
     """The presser's own case, or a refusal (with an audit entry) for anyone else's."""
     individual_id = payload.get("individual_id")
@@ -211,9 +207,14 @@ async def _own_case(turn: Turn, payload: dict[str, Any]) -> Individual | Outcome
 
 
 @actions.action("consent_withdraw")
+async def _ask_withdraw_all(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    return await _ask_withdraw(turn, payload)
+
+
 async def _ask_withdraw(
     turn: Turn, payload: dict[str, Any], *, intro: str | None = None
 ) -> Outcome:
+    """The first tap of a withdrawal (``intro`` says why it is asked)."""
     individual = await _own_case(turn, payload)
     if isinstance(individual, Outcome):
         return individual
