@@ -37,6 +37,7 @@ from bot.people import (
     staff_chat,
 )
 from bot.platform.wiring import Wiring
+from bot.preparation import card_chat as preparation_card_chat
 from bot.preparation import chat as preparation_chat
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
@@ -79,6 +80,7 @@ FEATURES: tuple[ModuleType, ...] = (
     asks,
     asks_chat,
     preparation_chat,
+    preparation_card_chat,
     preparation_reminders,
     preparation_summary_chat,
     invite,
@@ -100,6 +102,7 @@ def build_flows() -> FlowRegistry:
     flows.add(gfi_request.BOOK, request.finish)
     flows.add(slot_proposal.PROPOSAL, slots.finish_proposal)
     flows.add(staff_profile.STAFF_PROFILE, staff_chat.save_profile)
-    flows.add(preparation_flow.PREPARATION, preparation.finished)
+    for shape in preparation_flow.FLOWS:
+        flows.add(shape, preparation.finished)
     flows.add(survey_flow.SURVEY, survey_record.finish)
     return flows

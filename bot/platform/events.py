@@ -16,6 +16,7 @@ from bot.platform.clock import Clock
 from bot.platform.context import wiring_of
 from bot.platform.wiring import mark
 
+MEETING_REQUESTED = "meeting_requested"
 MEETING_CONFIRMED = "meeting_confirmed"
 MEETING_RESCHEDULED = "meeting_rescheduled"
 MEETING_CANCELLED = "meeting_cancelled"
