@@ -60,7 +60,7 @@ TO_STAFF_MEETING = N_(
     "has acted by then, the distributors of {unit} get it."
 )
 ESCALATED = N_(
-    "{case} asked for {what} on {asked} and nobody has answered yet. Can someone at {unit} "
+    "On {asked}, {case} asked for {what}, and nobody has answered yet. Can someone at {unit} "
     "take it? Please answer by {when}."
 )
 PERSON_ESCALATED = N_(

@@ -161,10 +161,10 @@ async def test_each_choice_reaches_staff_and_escalates_after_one_working_day(
     dora_mark, folke_mark = dora.mark(), folke.mark()
     await factories.deliver_due(services, double)
     assert [m.text for m in dora.inbox_since(dora_mark)] == [
-        f"{case} asked for contact with social services (the municipality) on Monday 2 March "
-        f"10:00 and nobody has answered yet. Can someone at {CLINIC} take it? Please answer by "
-        "Wednesday 4 March 10:00.",
-        f"{case} asked for a new time for a meeting on Monday 2 March 10:00 and nobody has "
+        f"On Monday 2 March 10:00, {case} asked for contact with social services (the "
+        f"municipality), and nobody has answered yet. Can someone at {CLINIC} take it? Please "
+        "answer by Wednesday 4 March 10:00.",
+        f"On Monday 2 March 10:00, {case} asked for a new time for a meeting, and nobody has "
         f"answered yet. Can someone at {CLINIC} take it? Please answer by Wednesday 4 March "
         "10:00.",
     ]
@@ -253,3 +253,30 @@ async def test_a_text_the_bot_cannot_read_gets_choices_phone_and_crisis_line(
     helped = await folke.say("/help")
     assert "/ask – ask for a call, a SIP, contact with another unit or a new time" in helped.text
     assert helped.button_texts[0] == "📞 Call me"
+
+
+async def test_in_swedish_the_person_gets_the_choices_in_plain_words(
+    running_bot: RunningBot,
+) -> None:
+    services, double = running_bot.services, running_bot.double
+    await support.seed(services, individual_language="sv")
+    folke = double.user(FOLKE, language_code="sv")
+    answer = await folke.say("Hej, jag vet inte vad jag ska göra, kan någon ringa mig?")
+    assert answer.text.startswith(
+        "Jag kan inte läsa meddelanden som skrivs här, och ingen bevakar chatten hela tiden. "
+        "Tryck på det du behöver, eller ring."
+    )
+    assert answer.text.endswith(
+        f"📞 {CLINIC} 040-33 00 00 · Akut: 112 · Självmordslinjen 90101 · /help"
+    )
+    assert answer.button_texts == [
+        "📞 Ring mig",
+        "Jag vill ha en SIP",
+        "Jag vill ha kontakt med en annan verksamhet",
+        "Jag vill ha en ny tid",
+    ]
+    told = await folke.click("📞 Ring mig")
+    assert told is not None and told.text.startswith(
+        f"Tack. Sara Sjuksköterska på {CLINIC} får det du bad om och hör av sig till dig "
+        "senast tisdag 3 mars 10:00."
+    )
