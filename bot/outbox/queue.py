@@ -15,6 +15,8 @@ is encrypted where it lives and never waits in the outbox in the clear.
 
 Every row to an individual ends with a way to a human (:func:`way_to_human`): the phone
 number of the unit named in the row's ``$human`` parameter, and the crisis numbers.
+``bot.people.contacts.notify_individual``, the one way features write to an individual, sets
+that parameter on every row.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ async def render_row(session: AsyncSession, tr: Translator, row: OutboxMessage) 
     individual the way to a human."""
     params = await params_at_send(session, row)
     text = render(tr, row.message, params)
-    return way_to_human(tr, text, params) if to_individual(row) else text
+    return way_to_human(tr, text, params) if to_individual(row) and HUMAN in params else text
 
 
 GUARD = "outbox_guard"

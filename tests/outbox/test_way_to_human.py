@@ -6,6 +6,7 @@ every language exactly as the dispatcher renders it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,7 +59,7 @@ async def _make_every_kind(services: Services) -> None:
     follow_up = await support.booked(
         services, people, now + timedelta(days=10), type=MeetingType.SIP_FOLLOWUP
     )
-    soon = await support.booked(services, people, now + timedelta(days=2), type=MeetingType.SIP)
+    await support.booked(services, people, now + timedelta(days=2), type=MeetingType.SIP)
     invited = await support.booked(
         services, people, now + timedelta(days=5), status=MeetingStatus.INVITED
     )
@@ -163,3 +164,16 @@ async def factories_row(
     )
     assert row is not None
     return row
+
+
+def test_features_queue_only_through_the_contacts_module() -> None:
+    """notify_individual adds the way to a human; a feature that queued a row itself could
+    leave it out. Only the contacts module and the staff reminders (rows to staff, each
+    with its staff id) call the queue directly."""
+    root = Path(__file__).resolve().parents[2] / "bot"
+    callers = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "outbox.enqueue(" in path.read_text(encoding="utf-8")
+    )
+    assert callers == ["nudges/reminders.py", "people/contacts.py"]
