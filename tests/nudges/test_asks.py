@@ -186,6 +186,8 @@ async def test_each_choice_reaches_staff_and_escalates_after_one_working_day(
     await asks.escalation_job(services)
     await factories.deliver_due(services, double)
     assert dora.inbox_since(dora_mark) == []
+    mine = await folke.say("/mydata")
+    assert "• Things you asked for with /ask (only what kind, never your words): 4" in mine.text
 
 
 async def test_a_new_time_asked_for_is_found_in_one_tap(running_bot: RunningBot) -> None:

@@ -21,6 +21,7 @@ from bot.nudges import asks, follow_ups
 from bot.outbox import queue as outbox
 from bot.people import contacts
 from bot.platform import events
+from bot.platform.clock import ManualClock
 from bot.platform.i18n import LANGUAGE_NAMES
 from bot.preparation import reminders as preparation_reminders
 from bot.survey import invite
@@ -54,6 +55,7 @@ PHONES = ("040-33 00 00", "040-34 10 00")
 
 async def _make_every_kind(services: Services) -> None:
     clock = services.clock
+    assert isinstance(clock, ManualClock)
     people = await support.seed(services)
     now = clock.now()
     follow_up = await support.booked(
