@@ -221,7 +221,9 @@ async def _sub_choice(
             group=group,
         )
         rows.append([Button(label, data)])
-    return Outcome([Screen(turn.tr.gettext(question), rows)])
+    unit = await _unit(turn, individual)
+    line = texts.human_line(turn.tr, unit.name if unit else None, unit.phone if unit else None)
+    return Outcome([Screen(f"{turn.tr.gettext(question)}\n\n{line}", rows)])
 
 
 async def _booked(turn: Turn, individual: Individual) -> list[Meeting]:

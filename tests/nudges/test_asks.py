@@ -99,7 +99,9 @@ async def test_each_choice_reaches_staff_and_escalates_after_one_working_day(
     await folke.click("I want a SIP")
     await folke.say("/ask")
     which = await folke.click("I want contact with another unit")
-    assert which is not None and which.text == "Which kind of unit do you want contact with?"
+    assert which is not None and which.text == (
+        f"Which kind of unit do you want contact with?\n\n📞 {CLINIC} 040-33 00 00 · {CRISIS}"
+    )
     await folke.click("Social services")
     await folke.say("/ask")
     await folke.click("I want a new time")
