@@ -24,19 +24,23 @@ from bot.meetings import (
     request_chat,
     slots,
     slots_chat,
+    withdrawal,
+    withdrawal_chat,
 )
-from bot.nudges import follow_ups, follow_ups_chat, reminders, reminders_chat
+from bot.nudges import asks, asks_chat, follow_ups, follow_ups_chat, reminders, reminders_chat
 from bot.people import (
     cases_chat,
     consent,
     consent_chat,
     consent_recovery_chat,
+    consent_view_chat,
     individuals_chat,
     mydata_chat,
     retention,
     staff_chat,
 )
 from bot.platform.wiring import Wiring
+from bot.preparation import card_chat as preparation_card_chat
 from bot.preparation import chat as preparation_chat
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
@@ -54,6 +58,7 @@ FEATURES: tuple[ModuleType, ...] = (
     consent,
     consent_chat,
     consent_recovery_chat,
+    consent_view_chat,
     individuals_chat,
     cases_chat,
     mydata_chat,
@@ -70,12 +75,17 @@ FEATURES: tuple[ModuleType, ...] = (
     slots_chat,
     booked_chat,
     outcomes_chat,
+    withdrawal,
+    withdrawal_chat,
     # nudges, preparation, survey
     reminders,
     reminders_chat,
     follow_ups,
     follow_ups_chat,
+    asks,
+    asks_chat,
     preparation_chat,
+    preparation_card_chat,
     preparation_reminders,
     preparation_summary_chat,
     invite,
@@ -107,6 +117,7 @@ def build_flows() -> FlowRegistry:
     flows.add(gfi_request.BOOK, request.finish)
     flows.add(slot_proposal.PROPOSAL, slots.finish_proposal)
     flows.add(staff_profile.STAFF_PROFILE, staff_chat.save_profile)
-    flows.add(preparation_flow.PREPARATION, preparation.finished)
+    for shape in preparation_flow.FLOWS:
+        flows.add(shape, preparation.finished)
     flows.add(survey_flow.SURVEY, survey_record.finish)
     return flows

@@ -49,10 +49,13 @@ PERIOD_LABELS = {3: N_("3 months"), 6: N_("6 months (suggested)"), 12: N_("12 mo
 ASK_INTRO = N_(
     "{units} want to work together with you. I am Samordna, and I help with the meetings."
 )
-CONSENT_MEANS = N_(
-    "First I need your consent (samtycke). It means that you say yes to what I may do. "
-    "You decide, and you can take it back at any time."
+# The one meaning of samtycke, used wherever the word is explained.
+MEANS = N_(
+    "Consent (samtycke) is your yes to what the units may do together with you here: which "
+    "parts, with which units, and for how long. You can change a part or take it all back at "
+    "any time."
 )
+FIRST_CONSENT = N_("First I need your consent.")
 WHAT_HEADER = N_("If you say yes, I will:")
 WHAT_REMINDERS = N_("write to you about meetings and remind you before them")
 WHAT_SHARING = N_(
@@ -77,16 +80,16 @@ MORE = N_(
     "• /mydata shows everything I store about you. There you can also delete it."
 )
 PART_REMINDERS = N_(
-    "Part 1 of 3: Messages about meetings\n\n"
+    "Part 1 of 3: Reminders in the chat\n\n"
     "May I write to you here about meetings: times, changes and a reminder before each meeting?"
 )
 PART_SHARING = N_(
-    "Part 2 of 3: Preparing for a meeting\n\n"
+    "Part 2 of 3: Sharing your answers before meetings\n\n"
     "Before a meeting you can answer a few questions here: what you want to talk about and what "
     "you need. May I share your answers with {units}? You always see them first."
 )
 PART_SURVEY = N_(
-    "Part 3 of 3: A question after meetings\n\n"
+    "Part 3 of 3: The question after meetings\n\n"
     "After a meeting, may I ask you a short question about how much you could take part? "
     "It is anonymous: nobody can see what you answered."
 )
@@ -94,9 +97,13 @@ PERIOD_QUESTION = N_(
     "For how long should your consent apply? You can take it back earlier at any time."
 )
 SUMMARY_HEAD = N_("This is what you say yes to:")
-LABEL_REMINDERS = N_("Messages about meetings and reminders")
-LABEL_SHARING = N_("Sharing your preparation with the units")
-LABEL_SURVEY = N_("A short anonymous question after meetings")
+# Each part named by what it lets the units do; the short forms name it on a button.
+LABEL_REMINDERS = N_("Reminders in the chat")
+LABEL_SHARING = N_("Sharing your answers before meetings with {units}")
+LABEL_SURVEY = N_("Getting the question after meetings")
+SHORT_REMINDERS = N_("reminders in the chat")
+SHORT_SHARING = N_("sharing your answers before meetings")
+SHORT_SURVEY = N_("the question after meetings")
 PART_YES = N_("{part}: yes")
 PART_NO = N_("{part}: no")
 UNTIL = N_("Until: {date}")
@@ -106,6 +113,7 @@ NOTHING_CHOSEN = N_(
 )
 
 PART_LABELS = {"reminders": LABEL_REMINDERS, "sharing": LABEL_SHARING, "survey": LABEL_SURVEY}
+PART_SHORT = {"reminders": SHORT_REMINDERS, "sharing": SHORT_SHARING, "survey": SHORT_SURVEY}
 _PART_QUESTIONS = {
     Stage.REMINDERS: PART_REMINDERS,
     Stage.SHARING: PART_SHARING,
@@ -277,7 +285,7 @@ def summary(
         )
     lines = [tr.gettext(SUMMARY_HEAD)]
     for part in PARTS:
-        label = tr.gettext(PART_LABELS[part])
+        label = part_label(tr, part, units)
         if draft.chosen(part):
             lines.append("✓ " + tr.gettext(PART_YES).format(part=label))
         else:
@@ -306,7 +314,7 @@ def _ask_text(tr: Translator, names: str) -> str:
     return "\n\n".join(
         [
             tr.gettext(ASK_INTRO).format(units=names),
-            tr.gettext(CONSENT_MEANS),
+            f"{tr.gettext(FIRST_CONSENT)} {tr.gettext(MEANS)}",
             "\n".join([tr.gettext(WHAT_HEADER), *what]),
             "\n".join(
                 [
@@ -318,6 +326,11 @@ def _ask_text(tr: Translator, names: str) -> str:
             ),
         ]
     )
+
+
+def part_label(tr: Translator, part: str, units: Sequence[Unit]) -> str:
+    """A part by what it lets the units do, naming the units where it matters."""
+    return tr.gettext(PART_LABELS[part]).format(units=", ".join(u.name for u in units))
 
 
 def _with_call_line(body: str, call_line: str) -> str:

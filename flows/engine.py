@@ -451,6 +451,10 @@ class FlowEngine:
             skip = tr.gettext(step.skip_label or texts.SKIP)
             buttons.append([Button(skip, self._data(state, "s"))])
         buttons.append(self._nav_row(state, tr))
+        contact = state.context.get("contact")
+        if isinstance(contact, list) and len(contact) == 2:
+            # A person's way to a human stays under every question of the flow.
+            lines += ["", texts.human_line(tr, str(contact[0]), str(contact[1]))]
         return Screen("\n".join(lines), buttons)
 
     def _datetime_buttons(self, state: FlowState, tr: Translator) -> list[list[Button]]:

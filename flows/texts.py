@@ -1,11 +1,22 @@
 """Fixed texts the engine adds around every flow; translated like everything else."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from bot.platform.i18n import N_
+
+if TYPE_CHECKING:
+    from bot.platform.i18n import Translator
 
 NOT_WATCHED = N_(
     "This chat is not watched all the time. In an emergency, call 112. For health advice, "
     "call 1177. If you are thinking about suicide, call Självmordslinjen on 90101."
 )
+# The short line that ends every message the bot sends an individual on its own: the unit to
+# call, and where to turn in an emergency. Fixed text; never a guess about what someone wrote.
+HUMAN_LINE = N_("📞 {unit} {phone} · Emergency: 112 · Självmordslinjen 90101 · /help")
+CRISIS_LINE = N_("Emergency: 112 · Självmordslinjen 90101 · /help")
 STEP_OF = N_("Step {n} of {total}")
 BACK = N_("◀ Back")
 SKIP = N_("Skip")
@@ -35,3 +46,10 @@ STALE = N_("That button belongs to an earlier question. Here is where you are no
 ENDED = N_("That conversation has already ended.")
 NOT_YOURS = N_("That button is not for you.")
 RESUMED = N_("Welcome back. Here is where you left off.")
+
+
+def human_line(tr: Translator, unit: str | None = None, phone: str | None = None) -> str:
+    """The unit's phone number and the crisis numbers in one short line."""
+    if unit and phone:
+        return tr.gettext(HUMAN_LINE).format(unit=unit, phone=phone)
+    return tr.gettext(CRISIS_LINE)

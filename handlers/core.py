@@ -13,6 +13,7 @@ from telegram.ext import (
 
 from bot.chat import actions, audit, buttons, onboarding, recovery
 from bot.chat.turn import Turn
+from bot.nudges import asks_chat
 from flows.engine import ForeignButton
 from flows.screens import Outcome, Screen
 from handlers.common import transactional
@@ -28,7 +29,11 @@ async def start(turn: Turn, update: Update) -> Outcome:
 
 
 async def help_command(turn: Turn, update: Update) -> Outcome:
-    return await onboarding.help_text(turn)
+    return await asks_chat.help_with_choices(turn)
+
+
+async def ask(turn: Turn, update: Update) -> Outcome:
+    return await asks_chat.ask_menu(turn)
 
 
 async def language(turn: Turn, update: Update) -> Outcome:
@@ -44,7 +49,7 @@ async def text(turn: Turn, update: Update) -> Outcome:
     message = update.effective_message
     typed = message.text if message and message.text else ""
     outcome = await turn.services.engine.on_text(turn.session, turn.telegram_id, typed, turn.tr)
-    return outcome or Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))
+    return outcome or await asks_chat.not_understood(turn)
 
 
 async def button(turn: Turn, update: Update) -> Outcome:
@@ -72,6 +77,7 @@ async def button(turn: Turn, update: Update) -> Outcome:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", transactional(start), filters=PRIVATE))
     app.add_handler(CommandHandler("help", transactional(help_command), filters=PRIVATE))
+    app.add_handler(CommandHandler("ask", transactional(ask), filters=PRIVATE))
     app.add_handler(CommandHandler("language", transactional(language), filters=PRIVATE))
     app.add_handler(CommandHandler("resume", transactional(resume), filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(transactional(button)))
@@ -84,4 +90,4 @@ def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def unknown(turn: Turn, update: Update) -> Outcome:
-    return Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))
+    return await asks_chat.not_understood(turn)

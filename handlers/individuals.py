@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.chat.turn import Turn
-from bot.people import consent_chat, individuals_chat, mydata_chat
+from bot.people import consent_view_chat, individuals_chat, mydata_chat
 from flows.screens import Outcome
 from handlers.common import transactional
 from handlers.core import PRIVATE
@@ -18,7 +18,7 @@ async def invite(turn: Turn, update: Update) -> Outcome:
 
 
 async def consent_command(turn: Turn, update: Update) -> Outcome:
-    return await consent_chat.show(turn)
+    return await consent_view_chat.show(turn)
 
 
 async def my_data(turn: Turn, update: Update) -> Outcome:

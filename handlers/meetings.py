@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.chat import onboarding
 from bot.chat.turn import Turn
 from bot.meetings import booked_chat as meeting_actions
 from bot.meetings import request_chat
@@ -24,8 +23,7 @@ async def book(turn: Turn, update: Update) -> Outcome:
 
 
 async def meetings(turn: Turn, update: Update) -> Outcome:
-    outcome = await meeting_actions.my_meetings(turn)
-    return outcome or Outcome.message(turn.tr.gettext(onboarding.UNKNOWN_TEXT))
+    return await meeting_actions.my_meetings(turn)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -108,3 +108,21 @@ def test_the_production_process_never_loads_the_bot_api_double() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_every_table_module_is_seen_by_the_migrations() -> None:
+    """A model module that ``bot/models/__init__.py`` does not import is missing from the
+    metadata, so ``make migration`` would silently leave its table out."""
+    init = ROOT / "bot" / "models" / "__init__.py"
+    imported = {
+        name.asname or name.name
+        for node in ast.walk(ast.parse(init.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module in ("bot.models", None)
+        for name in node.names
+    } | {
+        node.module.rsplit(".", 1)[1]
+        for node in ast.walk(ast.parse(init.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.models.")
+    }
+    modules = {p.stem for p in (ROOT / "bot" / "models").glob("*.py")} - {"__init__"}
+    assert sorted(modules - imported) == [], "import these in bot/models/__init__.py"

@@ -18,6 +18,7 @@ ADMIN = "admin"
 _INDIVIDUAL = (
     ("meetings", N_("My meetings")),
     ("prepare", N_("Get ready for a meeting")),
+    ("ask", N_("Ask for a call, a SIP or a new time")),
     ("survey", N_("Answer questions about a meeting")),
     ("resume", N_("Go on where you left off")),
     ("consent", N_("See or withdraw your consent")),

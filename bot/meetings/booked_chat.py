@@ -30,6 +30,10 @@ CANNOT_COME = N_("{case} cannot come to the {type} on {when}. Shall we find a ne
 NEW_TIME_LABEL = N_("Find a new time")
 YOUR_MEETINGS = N_("Your meetings:")
 NO_MEETINGS = N_("You have no meetings booked right now.")
+NOT_CONNECTED = N_(
+    "I can show your meetings once a unit has connected you with me. If someone at a unit "
+    "gave you a link, open it first. /help shows what I can do."
+)
 WAITING_FOR_YOU = N_("Waiting for your answer.")
 YOU_COME = N_("You have said you will come.")
 CALL_US = N_("Questions? Call {unit} on {phone}.")
@@ -219,14 +223,15 @@ async def individual_cannot_come(event: events.Event) -> None:
 # ----------------------------------------------------------------- /meetings
 
 
-async def my_meetings(turn: Turn) -> Outcome | None:
-    """Staff see their units' meetings; an individual sees only their own; None for others."""
+async def my_meetings(turn: Turn) -> Outcome:
+    """Staff see their units' meetings; an individual sees only their own; anyone else
+    learns how to get connected."""
     staff = await access.staff_by_telegram(turn.session, turn.telegram_id)
     if staff is not None:
         return await staff_list(turn, staff)
     person = await access.individual_by_telegram(turn.session, turn.telegram_id)
     if person is None:
-        return None
+        return Outcome.message(turn.tr.gettext(NOT_CONNECTED))
     return await individual_list(turn, person)
 
 

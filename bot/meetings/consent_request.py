@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.meetings import lifecycle as meetings
 from bot.models import Staff
 from bot.models.meetings import Meeting
+from bot.outbox import queue as outbox
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
+from flows import consent as conversation
 
 TEXT_VERSION = 1
 
@@ -21,9 +23,9 @@ KIND = "booking_consent"
 
 ASK = N_(
     "Hi! {requester} at {unit} wants to invite {units} to a meeting with you.\n\n"
-    "Your consent (your yes to us sharing information about you) does not include {units} "
-    "yet. May we add them? Everything else in your consent stays the same, also how long it "
-    "lasts. You can take your consent back at any time with /consent.\n\n"
+    "{means}\n\n"
+    "Your consent does not include {units} yet. May we add them? Everything else in your "
+    "consent stays the same, also how long it lasts. /consent shows your consent.\n\n"
     "If you have questions, call {unit} on {phone}."
 )
 
@@ -52,6 +54,7 @@ async def ask(
         {
             "requester": requester.name,
             "units": await meetings.unit_names(session, unit_ids),
+            "means": outbox.msg_param(conversation.MEANS),
         },
         buttons=[
             [

@@ -323,6 +323,7 @@ async def tell_individual(
         dedupe_key=f"mtg:{meeting.id}:{key}:i"[:120],
         subject=subject(meeting),
         buttons=buttons,
+        unit=unit,
     )
     return True
 

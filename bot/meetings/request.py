@@ -22,6 +22,7 @@ from bot.meetings import consent_request, distribution
 from bot.meetings import lifecycle as meetings
 from bot.models import Consent, FlowState, Individual, Staff, StaffMembership, Unit, consent_units
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, UnitRequestStatus
+from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 from flows.gfi_request import (
@@ -199,6 +200,7 @@ async def finish(session: AsyncSession, clock: Clock, state: FlowState, tr: Tran
     )
     waiting = [t for t in targets if t not in uncovered]
     await distribution.announce(session, clock, meeting, waiting)
+    await events.emit(events.MEETING_REQUESTED, session, clock, meeting_id=meeting.id)
     parts = []
     if waiting:
         parts.append(

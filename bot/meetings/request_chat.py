@@ -9,7 +9,7 @@ from bot.chat.turn import Turn
 from bot.meetings import lifecycle as meetings
 from bot.meetings.request import NO_LONGER, cases_for, request_type, requester_unit, unit_options
 from bot.meetings.views import token
-from bot.models import Individual, Unit
+from bot.models import Individual, Staff, Unit
 from bot.models.meetings import MeetingType
 from bot.platform.i18n import N_
 from flows.gfi_request import (
@@ -121,6 +121,15 @@ async def case_chosen(turn: Turn, payload: dict[str, Any]) -> Outcome:
         )
     if await access.active_consent(session, person.id, now) is None:
         return Outcome(toast=turn.tr.gettext(NO_LONGER), replace=False)
+    return await start_for(turn, staff, person, kind)
+
+
+async def start_for(
+    turn: Turn, staff: Staff, person: Individual, kind: MeetingType, *, notice: str | None = None
+) -> Outcome:
+    """The request flow for this person, after the caller checked access and consent;
+    ``notice`` opens it (such as what the person asked for)."""
+    session, now = turn.session, turn.clock.now()
     covered = await access.case_unit_ids(session, person.id, now)
     memberships = sorted((await access.roles_of(session, staff.id)).keys())
     if not memberships:
@@ -135,6 +144,8 @@ async def case_chosen(turn: Turn, payload: dict[str, Any]) -> Outcome:
         unit=home.name if home else "–",
         phone=staff.phone or (home.phone if home else "–"),
     )
+    if notice:
+        intro = f"{notice}\n\n{intro}"
     return await turn.services.engine.start(
         session,
         turn.telegram_id,

@@ -3,7 +3,8 @@ and the one access check every meeting button goes through first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from bot.meetings import lifecycle as meetings
 from bot.models import Staff, StaffMembership
 from bot.models.meetings import Meeting, MeetingStatus, UnitRequestStatus
 from bot.platform.i18n import N_, Translator
+from bot.platform.wiring import mark
 from flows.gfi_request import CATEGORY_LABELS, WINDOW_LABELS
 from flows.screens import Button, Outcome, Screen
 
@@ -54,6 +56,25 @@ STAFF_REQUESTS = N_("Requests not yet booked:")
 STAFF_OUTCOME = N_("Waiting for an outcome:")
 STAFF_NONE = N_("You have no meetings right now. /gfi requests a GFI; /book books another meeting.")
 NO_TIME_YET = N_("no time yet")
+
+
+CARD_SECTION = "meeting_card_section"
+
+
+@dataclass
+class CardSection:
+    """Lines and buttons a feature adds to a meeting's card for one staff member."""
+
+    lines: list[str] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+CardSectionMaker = Callable[[Turn, Staff, Meeting], Awaitable[CardSection | None]]
+
+
+def card_section(maker: CardSectionMaker) -> CardSectionMaker:
+    """Mark what a feature adds to the card, such as the person's wishes from the förmöte."""
+    return mark(CARD_SECTION, "")(maker)
 
 
 @dataclass
@@ -269,9 +290,25 @@ async def staff_card(
     turn: Turn, staff: Staff, meeting: Meeting, *, notice: str | None = None, replace: bool = True
 ) -> Outcome:
     text = await card_text(turn, meeting)
+    extra = await feature_sections(turn, staff, meeting)
+    if extra.lines:
+        text = "\n".join([text, "", *extra.lines])
     if notice:
         text = f"{notice}\n\n{text}"
-    return Outcome([Screen(text, await card_buttons(turn, staff, meeting))], replace=replace)
+    rows = extra.buttons + await card_buttons(turn, staff, meeting)
+    return Outcome([Screen(text, rows)], replace=replace)
+
+
+async def feature_sections(turn: Turn, staff: Staff, meeting: Meeting) -> CardSection:
+    """What the wired features add to the card, in wiring order."""
+    found = CardSection()
+    makers: list[CardSectionMaker] = turn.services.wiring.all(CARD_SECTION, "")
+    for maker in makers:
+        section = await maker(turn, staff, meeting)
+        if section is not None:
+            found.lines += section.lines
+            found.buttons += section.buttons
+    return found
 
 
 async def unit_staff(turn: Turn, unit_id: int) -> list[Staff]:

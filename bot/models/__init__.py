@@ -2,7 +2,7 @@
 each table; features import their own models from their module.
 """
 
-from bot.models import meetings, nudges, survey
+from bot.models import asks, inbox, meetings, nudges, survey
 from bot.models.audit import AuditEntry
 from bot.models.base import Base
 from bot.models.chat import ButtonToken, ChatUser, FlowState, ProcessedUpdate
@@ -40,6 +40,8 @@ __all__ = [
     "StaffInvite",
     "StaffMembership",
     "Unit",
+    "asks",
+    "inbox",
     "consent_units",
     "meetings",
     "nudges",

@@ -73,6 +73,9 @@ class Meeting(Base):
     previous_meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL")
     )
+    # People outside the units the person asked for in their förmöte, added by staff: codes
+    # such as "support_person", never names.
+    guests: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -34,6 +34,7 @@ from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of, wiring_of
 from bot.platform.i18n import N_
+from flows import consent as conversation
 
 KIND_FAILED = "delivery_failed"
 
@@ -112,8 +113,7 @@ TRANSITION_STAFF_CHECK = N_(
 
 
 CONSENT_ENDING = N_(
-    "Your consent ends on {date}. Consent (samtycke) is your permission for the units to "
-    "work together with you here.\n\n"
+    "Your consent ends on {date}. {means}\n\n"
     "When it ends, I stop sending you reminders, and what I store about you is deleted after "
     "{days} days. If you want to go on, renew it with the button below.\n{contact}"
 )
@@ -262,6 +262,7 @@ async def plan_transition_check(
         person,
         kind=KIND_TRANSITION,
         message=TRANSITION_ASK,
+        unit=home,
         params={
             "check_id": check.id,
             "date": outbox.date_param(referred_at),
@@ -413,11 +414,13 @@ async def _consent_notices(
             person,
             kind=KIND_CONSENT_ENDING,
             message=CONSENT_ENDING,
+            unit=unit,
             params={
                 **common,
                 "date": outbox.date_param(last_day),
                 "days": settings.retention_days,
                 "contact": contacts.call_line(unit),
+                "means": outbox.msg_param(conversation.MEANS),
             },
             buttons=[
                 [

@@ -333,8 +333,7 @@ class Dispatcher:
                 return None
             tr = services.tr(claimed.locale or services.settings.default_locale)
             try:
-                params = await outbox.params_at_send(session, row)
-                text = outbox.render(tr, row.message, params)
+                text = await outbox.render_row(session, tr, row)
             except (KeyError, IndexError, ValueError) as exc:
                 log.error("outbox row %s cannot be rendered: %r", row.id, exc)
                 await self._mark_failed(session, row, f"render: {exc!r}"[:200])

@@ -12,6 +12,11 @@ the dispatcher asks it right before sending whether the row is still wanted (the
 not moved, the question not yet answered), so a missed event never sends a stale nudge. It
 can also register *live parameters*, read at send time: free text such as a meeting's place
 is encrypted where it lives and never waits in the outbox in the clear.
+
+Every row to an individual ends with a way to a human (:func:`way_to_human`): the phone
+number of the unit named in the row's ``$human`` parameter, and the crisis numbers.
+``bot.people.contacts.notify_individual``, the one way features write to an individual, sets
+that parameter on every row.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from bot.platform.clock import Clock
 from bot.platform.context import settings_of, wiring_of
 from bot.platform.i18n import N_, Translator
 from bot.platform.wiring import Wiring, mark
+from flows import texts
 
 OPEN = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+HUMAN = "$human"
 A_MESSAGE = N_("a message")
 
 Guard = Callable[[AsyncSession, OutboxMessage, datetime], Awaitable[bool]]
@@ -55,6 +62,8 @@ def msg_param(message: str, **params: Any) -> dict[str, Any]:
 def render(tr: Translator, message: str, params: dict[str, Any]) -> str:
     values: dict[str, str] = {}
     for name, value in params.items():
+        if name.startswith("$"):
+            continue
         if isinstance(value, dict) and "$dt" in value:
             values[name] = tr.datetime(datetime.fromisoformat(value["$dt"]))
         elif isinstance(value, dict) and "$date" in value:
@@ -65,6 +74,35 @@ def render(tr: Translator, message: str, params: dict[str, Any]) -> str:
         else:
             values[name] = str(value)
     return tr.gettext(message).format(**values)
+
+
+def human_param(unit: str | None, phone: str | None) -> dict[str, str]:
+    """The ``$human`` parameter: whom the individual can call about this message."""
+    return {"unit": unit or "", "phone": phone or ""}
+
+
+def way_to_human(tr: Translator, text: str, params: dict[str, Any]) -> str:
+    """``text`` with the line every message to an individual ends with. The unit's number is
+    left out of the line when the text already gives it."""
+    contact = params.get(HUMAN)
+    unit = phone = None
+    if isinstance(contact, dict):
+        unit, phone = str(contact.get("unit") or ""), str(contact.get("phone") or "")
+    if phone and phone in text:
+        unit = phone = None
+    return f"{text}\n\n{texts.human_line(tr, unit, phone)}"
+
+
+def to_individual(row: OutboxMessage) -> bool:
+    return row.staff_id is None and row.individual_id is not None
+
+
+async def render_row(session: AsyncSession, tr: Translator, row: OutboxMessage) -> str:
+    """A row as its recipient reads it: live parameters, their language, and for an
+    individual the way to a human."""
+    params = await params_at_send(session, row)
+    text = render(tr, row.message, params)
+    return way_to_human(tr, text, params) if to_individual(row) and HUMAN in params else text
 
 
 GUARD = "outbox_guard"

@@ -25,7 +25,13 @@ from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 from flows import consent as conversation
 
-STAFF_WITHDRAWN = N_("Consent was withdrawn for case {case_ref}.")
+STAFF_WITHDRAWN = N_(
+    "Consent was withdrawn for case {case_ref}. Please offer them a conversation, by phone or "
+    "in person, about what they want now and what it means for their support."
+)
+
+
+STAFF_PART_CHANGED = N_("Case {case_ref} changed one part of their consent: {part}.")
 
 
 STAFF_EXPIRED = N_("The consent for case {case_ref} has run out.")
@@ -38,6 +44,12 @@ ENDED_ON = N_("It ended on {date}.")
 
 
 WITHDRAWN_ON = N_("You withdrew it on {date}.")
+
+
+GIVEN_FOR = N_("Given {given} for: {parts}.")
+
+
+NONE_APPLIES = N_("None of it applies any more.")
 
 
 async def give(
@@ -124,15 +136,6 @@ async def withdraw(
     for record in current:
         record.withdrawn_at = now
     await outbox.cancel(session, individual_id=individual.id)
-    await events.emit(events.CONSENT_WITHDRAWN, session, clock, individual_id=individual.id)
-    audit.record(
-        session,
-        clock,
-        "consent_withdrawn",
-        actor=actor,
-        case_ref=individual.case_ref,
-        consents=[c.id for c in current],
-    )
     await tell_responsible(
         session,
         clock,
@@ -141,6 +144,15 @@ async def withdraw(
         message=STAFF_WITHDRAWN,
         params={"case_ref": individual.case_ref},
         key=f"consent-withdrawn:{individual.id}:{current[0].id}",
+    )
+    await events.emit(events.CONSENT_WITHDRAWN, session, clock, individual_id=individual.id)
+    audit.record(
+        session,
+        clock,
+        "consent_withdrawn",
+        actor=actor,
+        case_ref=individual.case_ref,
+        consents=[c.id for c in current],
     )
     _start_retention(individual, now + retention)
     return True
@@ -230,26 +242,89 @@ def _start_retention(individual: Individual, at: datetime) -> None:
 
 
 def describe(tr: Translator, record: Consent) -> list[str]:
-    """One consent in plain words: when, until when, with whom, and each part yes or no."""
+    """One consent in plain words. In force: when, until when, with whom, and each part yes
+    or no. Withdrawn or ended: what was given, and that none of it applies, without ticks."""
+    named = sorted(record.units, key=lambda u: u.name)
+    who = tr.gettext(conversation.WHO).format(units=units.names(named))
+    given = tr.date(record.given_at, "d MMMM y")
+    if record.withdrawn_at is not None or record.expired_at is not None:
+        parts = [
+            tr.gettext(conversation.PART_SHORT[part])
+            for part in conversation.PARTS
+            if getattr(record, part)
+        ]
+        lines = [tr.gettext(GIVEN_FOR).format(given=given, parts=", ".join(parts) or "–"), who]
+        if record.withdrawn_at is not None:
+            day = tr.date(record.withdrawn_at, "d MMMM y")
+            lines.append(tr.gettext(WITHDRAWN_ON).format(date=day))
+        else:
+            assert record.expired_at is not None
+            lines.append(tr.gettext(ENDED_ON).format(date=tr.date(record.expired_at, "d MMMM y")))
+        return [*lines, tr.gettext(NONE_APPLIES)]
     lines = [
         tr.gettext(GIVEN_UNTIL).format(
-            given=tr.date(record.given_at, "d MMMM y"),
-            until=tr.date(record.valid_until - timedelta(seconds=1), "d MMMM y"),
+            given=given, until=tr.date(record.valid_until - timedelta(seconds=1), "d MMMM y")
         ),
-        tr.gettext(conversation.WHO).format(
-            units=units.names(sorted(record.units, key=lambda u: u.name))
-        ),
+        who,
     ]
     for part in conversation.PARTS:
-        label = tr.gettext(conversation.PART_LABELS[part])
         yes = bool(getattr(record, part))
-        template = conversation.PART_YES if yes else conversation.PART_NO
-        lines.append(("✓ " if yes else "✗ ") + tr.gettext(template).format(part=label))
-    if record.withdrawn_at is not None:
-        lines.append(tr.gettext(WITHDRAWN_ON).format(date=tr.date(record.withdrawn_at, "d MMMM y")))
-    elif record.expired_at is not None:
-        lines.append(tr.gettext(ENDED_ON).format(date=tr.date(record.expired_at, "d MMMM y")))
+        lines.append(("✓ " if yes else "✗ ") + part_line(tr, record, part))
     return lines
+
+
+def part_line(tr: Translator, record: Consent, part: str) -> str:
+    """``Reminders in the chat: yes``, in the reader's language."""
+    named = sorted(record.units, key=lambda u: u.name)
+    label = conversation.part_label(tr, part, named)
+    template = conversation.PART_YES if getattr(record, part) else conversation.PART_NO
+    return tr.gettext(template).format(part=label)
+
+
+async def change_part(
+    session: AsyncSession, clock: Clock, individual: Individual, part: str, given: bool
+) -> list[Consent]:
+    """Turn one part of every consent in force on or off; the rest stays. Returns the
+    consents changed (none when nothing is in force or nothing changes)."""
+    if part not in conversation.PARTS:
+        raise ValueError(part)
+    current = await active(session, individual.id, clock.now())
+    changed = [c for c in current if getattr(c, part) != given]
+    if not changed:
+        return []
+    for record in changed:
+        setattr(record, part, given)
+    await session.flush()
+    audit.record(
+        session,
+        clock,
+        "consent_changed",
+        actor=individual.case_ref,
+        case_ref=individual.case_ref,
+        consents=[c.id for c in changed],
+        part=part,
+        given=given,
+    )
+    await events.emit(
+        events.CONSENT_CHANGED, session, clock, individual_id=individual.id, part=part, given=given
+    )
+    stamp = int(clock.now().timestamp())
+    await tell_responsible(
+        session,
+        clock,
+        individual,
+        kind="consent_changed",
+        message=STAFF_PART_CHANGED,
+        params={
+            "case_ref": individual.case_ref,
+            "part": outbox.msg_param(
+                conversation.PART_YES if given else conversation.PART_NO,
+                part=outbox.msg_param(conversation.PART_SHORT[part]),
+            ),
+        },
+        key=f"consent-changed:{individual.id}:{part}:{stamp}",
+    )
+    return changed
 
 
 async def last_units(session: AsyncSession, individual_id: int) -> list[Unit]:

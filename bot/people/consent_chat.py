@@ -1,5 +1,5 @@
-"""Consent in the chat: the conversation that gives it, /consent to see, change or withdraw
-it, and what staff are told."""
+"""Consent in the chat: the conversation that gives it, and what staff are told. /consent
+lives in :mod:`bot.people.consent_view_chat`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.chat.turn import Turn
 from bot.models import ButtonToken, Individual, IndividualInvite
 from bot.outbox import queue as outbox
 from bot.people import individuals, units
-from bot.people.consent import all_of, describe, give, last_units, tell_responsible, withdraw
+from bot.people.consent import all_of, give, last_units, tell_responsible
 from bot.platform.i18n import N_
 from flows import consent as conversation
 from flows import texts as flow_texts
@@ -66,28 +66,6 @@ STAFF_DECLINED = N_(
 NO_CONSENT = N_(
     "You have not given any consent here. If someone at a unit gave you a link, open it to start."
 )
-
-CONSENT_HEAD = N_("Your consent (samtycke):")
-
-WITHDRAW = N_("Withdraw my consent")
-
-WITHDRAW_CONFIRM = N_(
-    "Do you want to withdraw your consent? Then I stop writing to you at once. The units are "
-    "told only that you withdrew it. What I store about you is deleted after {days} days, "
-    "or at once with /mydata."
-)
-
-WITHDRAW_YES = N_("Yes, withdraw")
-
-WITHDRAW_NO = N_("No, keep it")
-
-WITHDRAWN = N_("Your consent is withdrawn. I will not write to you about meetings any more.")
-
-KEPT = N_("Good. Your consent stays as it is.")
-
-NOTHING_TO_WITHDRAW = N_("There is no consent to withdraw.")
-
-RENEW = N_("Give consent again")
 
 
 @dataclass(frozen=True)
@@ -364,106 +342,6 @@ async def _declined(turn: Turn, context: _Context) -> Outcome:
         )
     when = turn.tr.date(invite.expires_at, "d MMMM y")
     return Outcome([Screen(turn.tr.gettext(DECLINED).format(date=when))])
-
-
-async def show(turn: Turn) -> Outcome:
-    """``/consent``: what the person agreed to, and a way out in two taps."""
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    records = await all_of(turn.session, individual.id) if individual is not None else []
-    if individual is None or not records:
-        return Outcome.message(turn.tr.gettext(NO_CONSENT))
-    now = turn.clock.now()
-    current = [c for c in records if c.active_at(now)]
-    lines = [turn.tr.gettext(CONSENT_HEAD), ""]
-    for record in current or records[:1]:
-        lines += describe(turn.tr, record)
-        lines.append("")
-    unit_list = await units.by_ids(turn.session, {u.id for c in records[:1] for u in c.units})
-    call = units.call_line(turn.tr, unit_list)
-    if call:
-        lines.append(call)
-    payload = {"individual_id": individual.id}
-    group = f"consent-view:{secrets.token_hex(6)}"
-    if current:
-        action, label = "consent_withdraw", WITHDRAW
-    else:
-        action, label = "consent_renew", RENEW
-    data = await buttons.issue(
-        turn.session, turn.clock, turn.telegram_id, action, payload, group=group
-    )
-    text = "\n".join(lines).strip()
-    return Outcome([Screen(text, [[Button(turn.tr.gettext(label), data)]])], replace=False)
-
-
-async def _own_case(turn: Turn, payload: dict[str, Any]) -> Individual | Outcome:
-    """The presser's own case, or a refusal (with an audit entry) for anyone else's."""
-    individual_id = payload.get("individual_id")
-    individual = (
-        await turn.session.get(Individual, individual_id)
-        if isinstance(individual_id, int)
-        else None
-    )
-    if individual is None:
-        return _ended(turn)
-    if individual.telegram_id != turn.telegram_id:
-        return await access.refuse(
-            turn, "consent", access.NOT_YOUR_CASE, case_ref=individual.case_ref, toast=True
-        )
-    return individual
-
-
-@actions.action("consent_withdraw")
-async def _ask_withdraw(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    individual = await _own_case(turn, payload)
-    if isinstance(individual, Outcome):
-        return individual
-    group = f"consent-withdraw:{secrets.token_hex(6)}"
-    own = {"individual_id": individual.id}
-    yes = await buttons.issue(
-        turn.session, turn.clock, turn.telegram_id, "consent_withdraw_yes", own, group=group
-    )
-    no = await buttons.issue(
-        turn.session, turn.clock, turn.telegram_id, "consent_keep", own, group=group
-    )
-    text = turn.tr.gettext(WITHDRAW_CONFIRM).format(days=turn.services.settings.retention_days)
-    keyboard = [
-        [Button(turn.tr.gettext(WITHDRAW_YES), yes)],
-        [Button(turn.tr.gettext(WITHDRAW_NO), no)],
-    ]
-    return Outcome([Screen(text, keyboard)])
-
-
-@actions.action("consent_withdraw_yes")
-async def _withdraw(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    individual = await _own_case(turn, payload)
-    if isinstance(individual, Outcome):
-        return individual
-    retention = timedelta(days=turn.services.settings.retention_days)
-    done = await withdraw(
-        turn.session, turn.clock, individual, retention=retention, actor=individual.case_ref
-    )
-    if not done:
-        return Outcome([Screen(turn.tr.gettext(NOTHING_TO_WITHDRAW))])
-    text = turn.tr.gettext(WITHDRAWN)
-    unit_list = await last_units(turn.session, individual.id)
-    call = units.call_line(turn.tr, unit_list)
-    return Outcome([Screen(f"{text}\n\n{call}" if call else text)])
-
-
-@actions.action("consent_keep")
-async def _keep(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    individual = await _own_case(turn, payload)
-    if isinstance(individual, Outcome):
-        return individual
-    return Outcome([Screen(turn.tr.gettext(KEPT))])
-
-
-@actions.action("consent_renew")
-async def _renew(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    individual = await _own_case(turn, payload)
-    if isinstance(individual, Outcome):
-        return individual
-    return await ask_again(turn, individual)
 
 
 def _ended(turn: Turn) -> Outcome:

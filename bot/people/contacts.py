@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Individual, OutboxMessage, Staff, StaffMembership, Unit
+from bot.models import (
+    Consent,
+    Individual,
+    OutboxMessage,
+    Staff,
+    StaffMembership,
+    Unit,
+    consent_units,
+)
 from bot.models.meetings import Meeting, MeetingUnit, UnitRequestStatus
 from bot.outbox import queue as outbox
 from bot.platform.clock import Clock
@@ -118,11 +126,41 @@ async def notify_responsible(
 
 
 async def notify_individual(
-    session: AsyncSession, clock: Clock, individual: Individual, **fields: Any
+    session: AsyncSession,
+    clock: Clock,
+    individual: Individual,
+    *,
+    unit: Unit | None = None,
+    **fields: Any,
 ) -> OutboxMessage | None:
-    """Queue a message to the individual, if they can be reached in the chat."""
+    """Queue a message to the individual, if they can be reached in the chat.
+
+    The message ends with a way to a human: ``unit``'s phone number (by default the unit of
+    :func:`home_unit`) and the crisis numbers, added when it is sent.
+    """
     if individual.telegram_id is None:
         return None
+    contact = unit or await home_unit(session, individual)
+    if contact is None:
+        contact = await _consent_unit(session, individual)
+    fields["params"] = {
+        **(fields.get("params") or {}),
+        outbox.HUMAN: outbox.human_param(
+            contact.name if contact else None, contact.phone if contact else None
+        ),
+    }
     return await outbox.enqueue(
         session, clock, chat_id=individual.telegram_id, individual_id=individual.id, **fields
+    )
+
+
+async def _consent_unit(session: AsyncSession, individual: Individual) -> Unit | None:
+    """The first unit (by name) of the person's newest consent."""
+    return await session.scalar(
+        select(Unit)
+        .join(consent_units, consent_units.c.unit_id == Unit.id)
+        .join(Consent, Consent.id == consent_units.c.consent_id)
+        .where(Consent.individual_id == individual.id)
+        .order_by(Consent.given_at.desc(), Unit.name)
+        .limit(1)
     )

@@ -106,8 +106,12 @@ DELETED = N_(
 KEPT = N_("Nothing was deleted.")
 
 
+LINE_REQUESTS = N_("• Things you asked for with /ask (only what kind, never your words): {n}")
+
+
 _COUNTED = {
     "meetings": LINE_MEETINGS,
+    "person_requests": LINE_REQUESTS,
     "preparations": LINE_PREPARATIONS,
     "flow_states": LINE_CONVERSATIONS,
     "outbox": LINE_MESSAGES,

@@ -16,6 +16,7 @@ from bot.platform.clock import Clock
 from bot.platform.context import wiring_of
 from bot.platform.wiring import mark
 
+MEETING_REQUESTED = "meeting_requested"
 MEETING_CONFIRMED = "meeting_confirmed"
 MEETING_RESCHEDULED = "meeting_rescheduled"
 MEETING_CANCELLED = "meeting_cancelled"
@@ -23,6 +24,8 @@ MEETING_OUTCOME = "meeting_outcome"
 INDIVIDUAL_CANNOT_COME = "individual_cannot_come"
 CONSENT_GIVEN = "consent_given"
 CONSENT_WITHDRAWN = "consent_withdrawn"
+# One part of a consent was turned on or off (``individual_id``, ``part``, ``given``).
+CONSENT_CHANGED = "consent_changed"
 INDIVIDUAL_ERASED = "individual_erased"
 CONSENT_EXPIRED = "consent_expired"
 CASE_CLOSED = "case_closed"

@@ -13,30 +13,40 @@ from bot.chat.turn import Turn
 from bot.models import FlowState, Individual
 from bot.models.meetings import (
     Meeting,
-    MeetingType,
     Preparation,
 )
 from bot.people import units
 from bot.platform.i18n import N_, Translator
 from bot.preparation.service import (
-    EXPLAIN,
+    LATER_ACTION,
     NO_CONSENT,
     START_ACTION,
     MeetingFacts,
+    before_times,
+    can_prepare,
+    case_units,
     flow_context,
     home_units,
-    is_upcoming,
     kind_label,
     meeting_facts,
+    preparable_meetings,
     saved_preparation,
     shares_answers,
     summary_lines,
-    upcoming_meetings,
 )
 from flows import preparation as flow
 from flows.screens import Button, Outcome, Screen
 
 INTRO = N_("Getting ready for your {meeting} on {when}.")
+
+
+INTRO_EARLY = N_(
+    "Getting ready for your {meeting}. No time is set yet, so what you say can still shape "
+    "who is invited."
+)
+
+
+NO_TIME_YET = N_("no time yet")
 
 
 INTRO_AGAIN = N_("Here are the answers you gave before. Change what you want, then finish below.")
@@ -51,8 +61,7 @@ WILL_SEND_STAFF = N_("When you are done, you can send your answers to the staff 
 
 
 STAYS_WITH_YOU = N_(
-    "You have not agreed that I share information with the units, so your answers stay "
-    "here with you."
+    "You said no to sharing your answers before meetings, so your answers stay here with you."
 )
 
 
@@ -74,13 +83,16 @@ PICK_MEETING = N_("Which meeting do you want to get ready for?")
 MEETING_GONE = N_("That meeting is no longer coming up. /prepare shows your meetings.")
 
 
+LATER_OK = N_("Okay. Send /prepare whenever you want to get ready for it.")
+
+
 async def prepare(turn: Turn) -> Outcome:
     """/prepare: the one upcoming meeting at once, a choice between several, or a kind no."""
     individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
     if individual is None:
         return Outcome.message(turn.tr.gettext(NOT_CONNECTED))
     now = turn.clock.now()
-    meetings = await upcoming_meetings(turn.session, individual.id, now)
+    meetings = await preparable_meetings(turn.session, individual.id, now)
     if len(meetings) == 1:
         return await start(turn, meetings[0], individual)
     if not meetings:
@@ -100,8 +112,12 @@ async def _choose(turn: Turn, meetings: Sequence[Meeting], individual: Individua
     )
     choices: list[list[Button]] = []
     for meeting in meetings:
-        assert meeting.starts_at is not None
-        text = f"{turn.tr.gettext(kind_label(meeting))} · {turn.tr.datetime(meeting.starts_at)}"
+        when = (
+            turn.tr.gettext(NO_TIME_YET)
+            if before_times(meeting) or meeting.starts_at is None
+            else turn.tr.datetime(meeting.starts_at)
+        )
+        text = f"{turn.tr.gettext(kind_label(meeting))} · {when}"
         data = await buttons.issue(
             turn.session,
             turn.clock,
@@ -126,10 +142,20 @@ async def start_from_button(turn: Turn, payload: dict[str, Any]) -> Outcome:
         individual is None
         or meeting is None
         or meeting.individual_id != individual.id
-        or not is_upcoming(meeting, turn.clock.now())
+        or not can_prepare(meeting, turn.clock.now())
     ):
         return Outcome.message(turn.tr.gettext(MEETING_GONE))
     return await start(turn, meeting, individual)
+
+
+@actions.action(LATER_ACTION)
+async def later(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    """ "Later": nothing is started, and the person knows how to come back to it."""
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    meeting = await _meeting(turn.session, payload)
+    if individual is None or meeting is None or meeting.individual_id != individual.id:
+        return Outcome.message(turn.tr.gettext(MEETING_GONE))
+    return Outcome([Screen(turn.tr.gettext(LATER_OK))], replace=False)
 
 
 async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome:
@@ -141,7 +167,9 @@ async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome
     if facts is None or consent is None:
         call = units.call_line(tr, [facts.contact] if facts and facts.contact else [])
         return Outcome.message(summary_lines(tr.gettext(NO_CONSENT), call))
-    context = flow_context(facts, shares_answers(consent))
+    people = await case_units(turn.session, facts, turn.clock.now())
+    context = flow_context(facts, shares_answers(consent), people)
+    shape = flow.for_type(meeting.type)
     open_state = await _refresh_open_state(turn, meeting.id, context)
     earlier: dict[str, Any] | None = None
     opening = _intro(tr, facts)
@@ -155,7 +183,7 @@ async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome
     return await turn.services.engine.start(
         turn.session,
         turn.telegram_id,
-        flow.NAME,
+        shape.name,
         tr,
         context=context,
         individual_id=individual.id,
@@ -165,13 +193,12 @@ async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome
 
 
 def _intro(tr: Translator, facts: MeetingFacts) -> str:
+    """The meeting's name and time; its own step explains what kind of meeting it is."""
     meeting = facts.meeting
-    assert meeting.starts_at is not None
-    heading = tr.gettext(INTRO).format(
-        meeting=tr.gettext(kind_label(meeting)), when=tr.datetime(meeting.starts_at)
-    )
-    explain = EXPLAIN.get(MeetingType(meeting.type))
-    return f"{heading} {tr.gettext(explain)}" if explain else heading
+    kind = tr.gettext(kind_label(meeting))
+    if before_times(meeting) or meeting.starts_at is None:
+        return tr.gettext(INTRO_EARLY).format(meeting=kind)
+    return tr.gettext(INTRO).format(meeting=kind, when=tr.datetime(meeting.starts_at))
 
 
 def _sharing_line(tr: Translator, facts: MeetingFacts, shares: bool) -> str:
@@ -188,7 +215,7 @@ async def _refresh_open_state(
     """An unfinished preparation for this meeting, its context brought up to date so the
     engine continues it (names and consent may have changed since it was started)."""
     for state in await turn.services.engine.open_states(turn.session, turn.telegram_id):
-        if state.flow == flow.NAME and state.context.get("meeting_id") == meeting_id:
+        if state.flow in flow.NAMES and state.context.get("meeting_id") == meeting_id:
             private = {k: v for k, v in state.context.items() if k.startswith("_")}
             if {k: v for k, v in state.context.items() if not k.startswith("_")} != context:
                 state.context = {**private, **context}

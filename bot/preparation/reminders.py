@@ -1,4 +1,5 @@
-"""Offering the förmöte when a meeting is confirmed, and reminding while it is unfinished.
+"""Offering the förmöte as soon as a meeting with the person is requested (or, for one booked
+directly, confirmed), once, with "later" as a choice; and reminding while it is unfinished.
 
 The reminders are worked out from the meetings by a recurring job, so a reschedule moves them,
 a finished preparation or a cancelled meeting stops them, and a late run sends one, not two.
@@ -24,12 +25,15 @@ from bot.platform.config import Settings
 from bot.platform.i18n import N_
 from bot.preparation.service import (
     EXPLAIN,
+    LATER_ACTION,
     OFFER_KIND,
     PREPARED_TYPES,
     REMINDER_KIND,
     SHARED_KIND,
     START_ACTION,
     MeetingFacts,
+    before_times,
+    can_prepare,
     is_upcoming,
     kind_label,
     meeting_facts,
@@ -45,21 +49,33 @@ EVENING = 20
 OFFER = N_(
     "Your {meeting} is booked for {when}. {explain}\n\n"
     "Do you want to get ready for it here? You choose what matters most to talk about and "
-    "who should be there. It takes about five minutes, with buttons.\n\n"
-    "Questions? Call {phones}."
+    "who should be there. It takes about five minutes, with buttons."
+)
+OFFER_EARLY = N_(
+    "{requester} at {unit} wants to plan a {meeting} with you. {explain}\n\n"
+    "Before any times are set, you can tell them who you want there, what you need to be "
+    "able to take part, and what matters most to you. It takes about five minutes, with "
+    "buttons."
 )
 REMINDER = N_(
     "Your {meeting} is on {when}. You have not finished getting ready for it yet. "
-    "It takes a few minutes, and you can stop whenever you want.\n\n"
-    "Questions? Call {phones}."
+    "It takes a few minutes, and you can stop whenever you want."
 )
 GET_READY = N_("Get ready now")
+LATER = N_("Later")
 
 OUTBOX_KINDS = {
     OFFER_KIND: N_("an offer to get ready for a meeting"),
     REMINDER_KIND: N_("a reminder to get ready for a meeting"),
     SHARED_KIND: N_("a notice that a preparation was shared"),
 }
+
+
+@events.listen(events.MEETING_REQUESTED)
+async def _on_requested(event: events.Event) -> None:
+    meeting = await session_meeting(event)
+    if meeting is not None:
+        await offer(event.session, event.clock, meeting)
 
 
 @events.listen(events.MEETING_CONFIRMED)
@@ -110,12 +126,12 @@ async def _still_unprepared(session: AsyncSession, row: OutboxMessage, now: date
     for, the preparation is unfinished, and a reminder is still covered by the consent."""
     meeting_id = (row.subject or "").rpartition(":")[2]
     meeting = await session.get(Meeting, int(meeting_id)) if meeting_id.isdigit() else None
-    if meeting is None or not is_upcoming(meeting, now):
-        return False
-    if await saved_preparation(session, meeting.id) is not None:
+    if meeting is None or await saved_preparation(session, meeting.id) is not None:
         return False
     if row.kind != REMINDER_KIND:
-        return True
+        return can_prepare(meeting, now)
+    if not is_upcoming(meeting, now):
+        return False
     if f":{meeting.starts_at:%Y%m%dT%H%M}:" not in row.dedupe_key or row.individual_id is None:
         return False
     consent = await access.active_consent(session, row.individual_id, now)
@@ -123,17 +139,19 @@ async def _still_unprepared(session: AsyncSession, row: OutboxMessage, now: date
 
 
 async def offer(session: AsyncSession, clock: Clock, meeting: Meeting) -> bool:
-    """Offer the preparation once per meeting, when a consent covers the individual."""
+    """Offer the preparation once per meeting, when a consent covers the individual: at the
+    request, or at the confirmation of a meeting that was never offered."""
     now = clock.now()
-    if not is_upcoming(meeting, now) or await saved_preparation(session, meeting.id) is not None:
+    if not can_prepare(meeting, now) or await saved_preparation(session, meeting.id) is not None:
         return False
     facts = await meeting_facts(session, meeting)
     if facts is None or facts.individual.telegram_id is None:
         return False
     if await access.active_consent(session, facts.individual.id, now) is None:
         return False
+    message = OFFER_EARLY if before_times(meeting) else OFFER
     queued = await _enqueue_to_individual(
-        session, clock, facts, OFFER_KIND, OFFER, f"{subject(meeting.id)}:offer"
+        session, clock, facts, OFFER_KIND, message, f"{subject(meeting.id)}:offer"
     )
     return queued is not None
 
@@ -147,26 +165,32 @@ async def _enqueue_to_individual(
     dedupe_key: str,
 ) -> OutboxMessage | None:
     meeting = facts.meeting
-    assert meeting.starts_at is not None and facts.individual.telegram_id is not None
+    assert facts.individual.telegram_id is not None
     contact = facts.contact
     explain = EXPLAIN.get(MeetingType(meeting.type), "")
+    timed = not before_times(meeting) and meeting.starts_at is not None
     return await contacts.notify_individual(
         session,
         clock,
         facts.individual,
         kind=kind,
         message=message,
+        unit=facts.contact,
         params={
             "meeting": outbox.msg_param(kind_label(meeting)),
-            "when": outbox.dt_param(meeting.starts_at),
+            "when": outbox.dt_param(meeting.starts_at) if meeting.starts_at else "–",
             "explain": outbox.msg_param(explain) if explain else "",
-            "phones": f"{contact.name} {contact.phone}" if contact else "",
+            "requester": facts.coordinator.name if facts.coordinator else "–",
+            "unit": contact.name if contact else "–",
         },
         dedupe_key=dedupe_key,
         subject=subject(meeting.id),
-        expires_at=meeting.starts_at,
+        expires_at=meeting.starts_at if timed else None,
         buttons=[
-            [{"label": GET_READY, "action": START_ACTION, "payload": {"meeting_id": meeting.id}}]
+            [
+                {"label": GET_READY, "action": START_ACTION, "payload": {"meeting_id": meeting.id}},
+                {"label": LATER, "action": LATER_ACTION, "payload": {"meeting_id": meeting.id}},
+            ]
         ],
     )
 

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import access, audit
+from bot.meetings import distribution
+from bot.meetings import lifecycle as meetings
 from bot.models import Consent, FlowState, Individual, Staff, Unit
 from bot.models.meetings import (
     Meeting,
@@ -32,6 +34,7 @@ from bot.platform.i18n import N_, Translator
 from flows import preparation as flow
 
 START_ACTION = "preparation_start"
+LATER_ACTION = "preparation_later"
 EXPLAIN = {
     MeetingType.GFI: N_(
         "A GFI is a first, open meeting: you and at least two units share information "
@@ -77,6 +80,21 @@ STAFF_NEW = N_(
 STAFF_CHANGED = N_("{case} has changed their preparation for their {meeting} on {when}.")
 
 
+STAFF_NEW_REQUEST = N_(
+    "{case} has said what they want for the {meeting} being planned: who should come, what "
+    "they need to take part and what matters most. It is on the request card, before any "
+    "times are proposed."
+)
+
+
+STAFF_CHANGED_REQUEST = N_(
+    "{case} has changed what they want for the {meeting} being planned. The request card shows it."
+)
+
+
+OPEN_REQUEST = N_("Open request")
+
+
 SHOW_SUMMARY = N_("Show the summary")
 
 
@@ -99,9 +117,10 @@ DONE_UNCHANGED = N_("Thank you. Nothing has changed since you last sent your ans
 
 
 DONE_KEPT = N_(
-    "Thank you. Your answers are saved here with you. You have not agreed that I share "
-    "information with the units, so I have not sent them to anyone. You can bring them up "
-    "at the meeting yourself.\n\nWant to look at them again? Send /prepare."
+    "Thank you. Your answers are saved here with you. You said no to sharing your answers "
+    "before meetings, so I have not sent them to anyone. You can bring them up at the "
+    "meeting yourself, or change that part with /consent.\n\n"
+    "Want to look at them again? Send /prepare."
 )
 
 
@@ -145,6 +164,45 @@ def kind_label(meeting: Meeting) -> str:
     return MEETING_KINDS.get(MeetingType(meeting.type), MEETING_KINDS[MeetingType.SIP])
 
 
+def can_prepare(meeting: Meeting, now: datetime) -> bool:
+    """Open for preparation: from the request on (before any time is set, what the person
+    wants can still change who is invited) until the meeting starts."""
+    if (
+        meeting.type not in PREPARED_TYPES
+        or meeting.individual_id is None
+        or meeting.status not in meetings.OPEN
+    ):
+        return False
+    if meeting.status in (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULING):
+        return True
+    return meeting.starts_at is not None and meeting.starts_at > now
+
+
+def before_times(meeting: Meeting) -> bool:
+    """No time is agreed yet: the request card is where staff see the wishes."""
+    return meeting.status in (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULING)
+
+
+async def preparable_meetings(
+    session: AsyncSession, individual_id: int, now: datetime
+) -> list[Meeting]:
+    """The person's meetings open for preparation: booked ones by time, then requests."""
+    rows = await session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.individual_id == individual_id,
+            Meeting.status.in_(meetings.OPEN),
+            Meeting.type.in_(PREPARED_TYPES),
+        )
+        .order_by(Meeting.id)
+    )
+    found = [m for m in rows if can_prepare(m, now)]
+    timed = sorted(
+        (m for m in found if not before_times(m)), key=lambda m: (m.starts_at or now, m.id)
+    )
+    return timed + [m for m in found if before_times(m)]
+
+
 def is_upcoming(meeting: Meeting, now: datetime) -> bool:
     return (
         meeting.status == MeetingStatus.CONFIRMED
@@ -153,22 +211,6 @@ def is_upcoming(meeting: Meeting, now: datetime) -> bool:
         and meeting.starts_at is not None
         and meeting.starts_at > now
     )
-
-
-async def upcoming_meetings(
-    session: AsyncSession, individual_id: int, now: datetime
-) -> list[Meeting]:
-    rows = await session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.individual_id == individual_id,
-            Meeting.status == MeetingStatus.CONFIRMED,
-            Meeting.type.in_(PREPARED_TYPES),
-            Meeting.starts_at > now,
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-    )
-    return list(rows)
 
 
 async def involved_units(session: AsyncSession, meeting: Meeting) -> list[Unit]:
@@ -208,6 +250,14 @@ async def meeting_facts(session: AsyncSession, meeting: Meeting) -> MeetingFacts
     return MeetingFacts(meeting, individual, coordinator, involved, contact)
 
 
+async def case_units(session: AsyncSession, facts: MeetingFacts, now: datetime) -> list[Unit]:
+    """Every unit the person can ask to have at the meeting: those taking part, then the
+    others their consent covers."""
+    covered = await access.case_unit_ids(session, facts.individual.id, now)
+    known = {u.id for u in facts.units}
+    return facts.units + [u for u in await units.by_ids(session, covered) if u.id not in known]
+
+
 async def _contact_unit(
     session: AsyncSession, involved: list[Unit], coordinator: Staff | None
 ) -> Unit | None:
@@ -235,12 +285,15 @@ def shares_answers(consent: Consent | None) -> bool:
     return consent is not None and consent.sharing
 
 
-def flow_context(facts: MeetingFacts, shares: bool) -> dict[str, Any]:
+def flow_context(facts: MeetingFacts, shares: bool, people: list[Unit]) -> dict[str, Any]:
+    """What the flow is started with; ``people`` are the units the person may ask for."""
+    contact = facts.contact
     return {
         "meeting_id": facts.meeting.id,
-        "unit_options": [[unit_code(u.id), u.name] for u in facts.units],
+        "unit_options": [[unit_code(u.id), u.name] for u in people],
         "coordinator": facts.coordinator.name if facts.coordinator else None,
         "shares": shares,
+        "contact": [contact.name, contact.phone] if contact else None,
     }
 
 
@@ -280,7 +333,7 @@ async def finished(session: AsyncSession, clock: Clock, state: FlowState, tr: Tr
     await outbox.cancel(session, subject=subject(facts.meeting.id), kind=REMINDER_KIND)
     if not shares_answers(consent):
         return tr.gettext(DONE_KEPT)
-    if not is_upcoming(facts.meeting, now):
+    if not can_prepare(facts.meeting, now):
         return tr.gettext(DONE_NOT_BOOKED)
     if saved.shared_answers == answers:
         return tr.gettext(DONE_UNCHANGED)
@@ -313,6 +366,9 @@ async def share(
         meeting_id=meeting.id,
         revision=saved.shared_revision,
     )
+    if before_times(meeting):
+        await _tell_planners(session, clock, facts, saved, changed)
+        return
     coordinator = facts.coordinator
     if coordinator is None or coordinator.telegram_id is None or meeting.starts_at is None:
         return
@@ -340,6 +396,55 @@ async def share(
             ]
         ],
     )
+
+
+async def _tell_planners(
+    session: AsyncSession,
+    clock: Clock,
+    facts: MeetingFacts,
+    saved: Preparation,
+    changed: bool,
+) -> None:
+    """Before a time is set: the requester, and the distributors of each unit still to
+    assign someone, hear that the wishes are on the request card."""
+    meeting = facts.meeting
+    people: list[Staff] = [facts.coordinator] if facts.coordinator else []
+    waiting = await session.scalars(
+        select(MeetingUnit.unit_id).where(
+            MeetingUnit.meeting_id == meeting.id,
+            MeetingUnit.status == UnitRequestStatus.WAITING,
+        )
+    )
+    for unit_id in list(waiting):
+        people += await distribution.distributors(session, unit_id)
+    seen: set[int] = set()
+    for person in people:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        await contacts.notify_staff(
+            session,
+            clock,
+            person,
+            kind=SHARED_KIND,
+            message=STAFF_CHANGED_REQUEST if changed else STAFF_NEW_REQUEST,
+            params={
+                "case": facts.individual.case_ref,
+                "meeting": outbox.msg_param(kind_label(meeting)),
+            },
+            dedupe_key=f"{subject(meeting.id)}:shared:{saved.shared_revision}:s{person.id}",
+            individual=facts.individual,
+            subject=subject(meeting.id),
+            buttons=[
+                [
+                    {
+                        "label": OPEN_REQUEST,
+                        "action": meetings.OPEN_CARD,
+                        "payload": {"meeting_id": meeting.id},
+                    }
+                ]
+            ],
+        )
 
 
 def summary_lines(*parts: str) -> str:

@@ -21,6 +21,10 @@ from flows import preparation as flow
 from flows.model import AnswerKind
 
 TITLES = {
+    "tell": N_("Wants to tell about"),
+    "know": N_("Wants to know"),
+    "worked": N_("Has worked"),
+    "not_worked": N_("Has not worked"),
     "topics": N_("Important to talk about"),
     "goal": N_("Wants from the meeting"),
     "people": N_("Wants at the meeting"),
@@ -55,9 +59,6 @@ def render(
     unit_names: dict[int, str],
 ) -> str:
     """The shared version, line by line; with an earlier version, changed lines are marked."""
-    shared = prepared.shared_answers or {}
-    previous = prepared.previous_answers
-    context = {"unit_options": [[unit_code(i), name] for i, name in unit_names.items()]}
     assert meeting.starts_at is not None and prepared.shared_at is not None
     lines = [
         tr.gettext(HEADING).format(
@@ -65,11 +66,28 @@ def render(
         ),
         tr.gettext(CASE_LINE).format(case=individual.case_ref, sent=_when(tr, prepared.shared_at)),
     ]
-    if previous is not None:
+    if prepared.previous_answers is not None:
         lines.append(tr.gettext(CHANGED_LINE))
     lines.append("")
-    for step in flow.PREPARATION.steps:
-        if step.kind is AnswerKind.INFO or step.id not in TITLES:
+    lines += answer_lines(tr, meeting, prepared, unit_names)
+    return "\n".join(lines)
+
+
+def answer_lines(
+    tr: Translator,
+    meeting: Meeting,
+    prepared: Preparation,
+    unit_names: dict[int, str],
+    *,
+    skip: frozenset[str] = frozenset(),
+) -> list[str]:
+    """One line per answer of the shared version, in the order the person was asked."""
+    shared = prepared.shared_answers or {}
+    previous = prepared.previous_answers
+    context = {"unit_options": [[unit_code(i), name] for i, name in unit_names.items()]}
+    lines: list[str] = []
+    for step in flow.for_type(meeting.type).steps:
+        if step.kind is AnswerKind.INFO or step.id not in TITLES or step.id in skip:
             continue
         now_value, before_value = shared.get(step.id), (previous or {}).get(step.id)
         if step.id not in shared and (previous is None or step.id not in previous):
@@ -83,13 +101,13 @@ def render(
             )
         else:
             lines.append(f"• {title}: {value}")
-    return "\n".join(lines)
+    return lines
 
 
 def _value(step_id: str, value: Any, present: bool, tr: Translator, context: dict[str, Any]) -> str:
     if not present:
         return "–"
-    return flow_engine.describe(flow.PREPARATION.step(step_id), value, tr, context)
+    return flow_engine.describe(flow.step(step_id), value, tr, context)
 
 
 def _when(tr: Translator, moment: datetime) -> str:

@@ -178,6 +178,15 @@ async def close_for(session: AsyncSession, clock: Clock, individual_id: int) -> 
             await outbox.cancel(session, subject=subject(invitation.id))
 
 
+@events.listen(events.CONSENT_CHANGED)
+async def _on_consent_changed(event: events.Event) -> None:
+    """No to the question after meetings: nobody is asked from now on."""
+    individual_id = event.data.get("individual_id")
+    stopped = event.data.get("part") == "survey" and event.data.get("given") is False
+    if stopped and isinstance(individual_id, int):
+        await close_for(event.session, event.clock, individual_id)
+
+
 @jobs.every(JOB_SECONDS, "survey")
 async def survey_job(services: Services) -> None:
     await run(services)
@@ -254,6 +263,7 @@ async def _plan_one(
         params=params,
         dedupe_key=f"survey-invitation:{round_key}",
         due_at=due,
+        unit=contact,
         subject=subject(invitation.id),
         buttons=choices,
     )
@@ -270,6 +280,7 @@ async def _plan_one(
             params={**params, "until": outbox.dt_param(expires)},
             dedupe_key=f"survey-reminder:{round_key}",
             due_at=reminder_at,
+            unit=contact,
             subject=subject(invitation.id),
             buttons=choices,
         )

@@ -101,12 +101,17 @@ async def open_survey(turn: Turn, invitation: SurveyInvitation) -> Outcome:
         # Opened before the invitation went out: that was the offer, and it need not come.
         invitation.offered_at = turn.clock.now()
         await outbox.cancel(turn.session, subject=subject(invitation.id), kind=KIND_INVITATION)
+    contact = await contact_unit(turn.session, invitation)
     return await turn.services.engine.start(
         turn.session,
         turn.telegram_id,
         survey_flow.NAME,
         turn.tr,
-        context={"invitation": invitation.id, "receipt": tokens[0]},
+        context={
+            "invitation": invitation.id,
+            "receipt": tokens[0],
+            "contact": [contact.name, contact.phone] if contact else None,
+        },
         individual_id=invitation.individual_id,
         intro=await _about(turn, invitation),
     )

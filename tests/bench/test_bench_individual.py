@@ -31,4 +31,4 @@ async def test_a_simulated_individual_prepares_and_saves_the_answers(
     async with running_bot.services.db.transaction() as session:
         prepared = await session.scalar(select(Preparation))
     assert prepared is not None
-    assert {"topics", "goal", "people", "needs", "contact"} <= set(prepared.answers)
+    assert {"tell", "know", "people", "needs", "contact"} <= set(prepared.answers)  # a GFI

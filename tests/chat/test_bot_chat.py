@@ -45,8 +45,11 @@ async def test_choosing_english_switches_every_later_message(running_bot: Runnin
 async def test_unknown_text_and_command_get_a_pointer_to_help(running_bot: RunningBot) -> None:
     anna = running_bot.double.user(ANNA, language_code="sv")
     await anna.say("/start")
-    assert (await anna.say("hej")).text == "Det förstod jag inte. /help visar vad jag kan göra."
-    assert (await anna.say("/nonsense")).text.startswith("Det förstod jag inte.")
+    answer = (await anna.say("hej")).text
+    assert answer.startswith("Jag kan inte läsa meddelanden som skrivs här.")
+    assert "/help visar vad jag kan göra." in answer
+    assert answer.endswith("Akut: 112 · Självmordslinjen 90101 · /help")
+    assert (await anna.say("/nonsense")).text.startswith("Jag kan inte läsa meddelanden")
 
 
 async def test_group_chat_gets_one_answer_and_nothing_is_stored(running_bot: RunningBot) -> None:

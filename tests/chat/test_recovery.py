@@ -87,7 +87,7 @@ async def test_consent_goes_on_after_a_lost_reply_from_an_old_button_or_resume(
     assert anna.last is not None and anna.last.text == ask.text  # the reply never came
 
     resumed = await anna.say("/resume", expect=2, timeout=20)
-    assert resumed.text.startswith("Part 1 of 3: Messages about meetings")
+    assert resumed.text.startswith("Part 1 of 3: Reminders in the chat")
     assert resumed.button_texts == ["Yes", "No thanks", "◀ Back"]
     assert anna.inbox_since(anna.mark() - 2)[0].text == "Welcome back. Here is where you left off."
 

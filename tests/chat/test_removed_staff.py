@@ -26,7 +26,9 @@ from bot.meetings import lifecycle as meetings
 from bot.meetings import request as gfi_request
 from bot.meetings import views as meeting_views
 from bot.models import AuditEntry, FlowState, Individual, Organisation, Role, Staff, Unit
+from bot.models.asks import AskKind
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, Preparation
+from bot.nudges import asks
 from bot.people import staff as staff_service
 from bot.platform.i18n import translator
 from bot.preparation import summary_chat as preparation_summary
@@ -44,12 +46,17 @@ NOTE = "Vill prata om boendet först"
 
 # Commands every account has, and the individual's own; all the others are staff commands.
 EVERYONE_COMMANDS = {"start", "help", "language", "resume", "meetings", "mydata"}
-INDIVIDUAL_COMMANDS = {"consent", "prepare", "survey"}
+INDIVIDUAL_COMMANDS = {"ask", "consent", "prepare", "survey"}
 CASE_ARGUMENT = {"case": "{ref}", "alias": "{ref} Anna"}
 # Buttons only an individual gets, and one's own data; all the others are staff buttons.
 INDIVIDUAL_ACTIONS = {
+    "ask_meeting",
+    "ask_org",
+    "ask_pick",
     "consent",
     "consent_keep",
+    "consent_part",
+    "consent_part_yes",
     "consent_renew",
     "consent_withdraw",
     "consent_withdraw_yes",
@@ -57,6 +64,7 @@ INDIVIDUAL_ACTIONS = {
     "meeting_coming",
     "mtg_consent",
     "mtg_invitation",
+    "preparation_later",
     "preparation_start",
     "survey_decline",
     "survey_start",
@@ -68,7 +76,13 @@ OWN_DATA_ACTIONS = {"mydata_copy", "mydata_delete", "mydata_delete_yes", "mydata
 STILL_STAFF_ELSEWHERE = {"invite_toggle", "invite_create", "mtg_book"}
 # Flows that act on a case or a meeting when they finish.
 CASE_FLOWS = {request_flow.GFI_FLOW, request_flow.BOOK_FLOW, slot_proposal.PROPOSAL_FLOW}
-OTHER_FLOWS = {"preparation", "staff_profile", "survey"}
+OTHER_FLOWS = {
+    "preparation",
+    "preparation_gfi",
+    "preparation_followup",
+    "staff_profile",
+    "survey",
+}
 
 REFUSALS = {
     access.STAFF_ONLY,
@@ -91,6 +105,7 @@ class World:
     clinic_id: int
     sara_id: int
     lars_id: int
+    ask_id: int
 
 
 async def _seed(services: Services) -> World:
@@ -133,7 +148,10 @@ async def _seed(services: Services) -> World:
                 updated_at=now,
             )
         )
-        return World(anna.case_ref, anna.id, meeting.id, social.id, clinic.id, sara.id, lars.id)
+        request = await asks.create(session, clock, anna, AskKind.WANT_SIP)
+        return World(
+            anna.case_ref, anna.id, meeting.id, social.id, clinic.id, sara.id, lars.id, request.id
+        )
 
 
 async def _remove(services: Services, staff_id: int, unit_id: int) -> None:
@@ -166,6 +184,8 @@ def _payload(world: World, unit_id: int) -> dict[str, Any]:
         "seq": 0,
         "answer": "yes",
         "bot": None,
+        "ask_id": world.ask_id,
+        "code": "support_person",
     }
 
 

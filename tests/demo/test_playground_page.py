@@ -59,7 +59,7 @@ async def test_a_press_is_a_real_callback_that_edits_in_place(playground: Page) 
     assert first.json()["toast"] is None
     [edited] = [m for m in await playground.messages("anna") if m["id"] == ask["id"]]
     assert edited["edited"] is True
-    assert edited["text"].startswith("Part 1 of 3: Messages about meetings")
+    assert edited["text"].startswith("Part 1 of 3: Reminders in the chat")
     again = await playground.client.post(
         "/phone/anna/press", data={"message": ask["id"], "data": yes["data"]}
     )

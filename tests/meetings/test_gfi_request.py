@@ -108,7 +108,8 @@ async def test_a_unit_outside_the_consent_is_asked_for_and_added(running_bot: Ru
     assert not any("New GFI request" in m.text for m in olle.messages)
 
     question = await text_seen(bot, folke, "wants to invite Socialtjänst Väster to a meeting")
-    assert "You can take your consent back at any time with /consent." in question.text
+    assert "Consent (samtycke) is your yes to what the units may do" in question.text
+    assert "/consent shows your consent." in question.text
     assert question.button_texts == ["Yes, add them", "No, thank you"]
     await press(folke, question, "Yes, add them")
     await text_seen(bot, folke, "Socialtjänst Väster is now part of your consent.")

@@ -44,6 +44,7 @@ ANNA = 1001
 SARA = 2001
 KARL = 2002
 HOME_PHONE = "040-34 10 00"
+CRISIS = "\n\nEmergency: 112 · Självmordslinjen 90101 · /help"
 CLINIC_PHONE = "010-111 22 33"
 
 
@@ -203,7 +204,7 @@ async def test_a_confirmed_meeting_plans_reminders_and_staff_nudges(
         "Reminder: your meeting with the units (GFI, a first meeting to share information) "
         "is on Thursday 5 March 10:00.\nPlace: Storgatan 1\n\n"
         "Are you coming? Answer with a button.\n"
-        f"Questions? Call Socialtjänst Innerstaden, vuxen/missbruk on {HOME_PHONE}."
+        f"Questions? Call Socialtjänst Innerstaden, vuxen/missbruk on {HOME_PHONE}.{CRISIS}"
     ]
     assert reminder[0].button_texts == ["I'm coming", "I can't come"]
 
@@ -452,7 +453,7 @@ async def test_a_referral_gets_a_transition_check_after_fourteen_days(
     assert ask.text == (
         "Hi! At the meeting on Monday 2 March you were referred to Beroendemottagningen. "
         "Has your contact with Beroendemottagningen started?\n\n"
-        f"Questions? Call Socialtjänst Innerstaden, vuxen/missbruk on {HOME_PHONE}."
+        f"Questions? Call Socialtjänst Innerstaden, vuxen/missbruk on {HOME_PHONE}.{CRISIS}"
     )
     assert ask.button_texts == ["Yes, it has started", "No, not yet"]
     outcome = await press(services, ANNA, button(ask, "No, not yet"))

@@ -74,7 +74,7 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     assert ask.text.startswith(
         "Beroendemottagning Rådmannen, Socialtjänst Innerstaden want to work together with you."
     )
-    assert "First I need your consent (samtycke)." in ask.text
+    assert "First I need your consent. Consent (samtycke) is your yes to what the units" in ask.text
     assert "For how long: you choose 3, 6 or 12 months." in ask.text
     assert "at any time with /consent" in ask.text
     assert ask.text.endswith(
@@ -87,7 +87,7 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     assert more is not None and "after 30 days" in more.text and "112" in more.text
     assert more.button_texts == ["Yes", "No thanks", "◀ Back"]
     part = await anna.click("Yes")
-    assert part is not None and part.text.startswith("Part 1 of 3: Messages about meetings")
+    assert part is not None and part.text.startswith("Part 1 of 3: Reminders in the chat")
     part = await anna.click("Yes")
     assert part is not None and part.text.startswith("Part 2 of 3")
     assert "Beroendemottagning Rådmannen, Socialtjänst Innerstaden" in part.text
@@ -100,9 +100,10 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     assert summary is not None
     assert summary.text.splitlines()[:9] == [
         "This is what you say yes to:",
-        "✓ Messages about meetings and reminders: yes",
-        "✗ Sharing your preparation with the units: no",
-        "✓ A short anonymous question after meetings: yes",
+        "✓ Reminders in the chat: yes",
+        "✗ Sharing your answers before meetings with Beroendemottagning Rådmannen, "
+        "Socialtjänst Innerstaden: no",
+        "✓ Getting the question after meetings: yes",
         "",
         "Who: Beroendemottagning Rådmannen, Socialtjänst Innerstaden",
         "Until: 2 September 2026",

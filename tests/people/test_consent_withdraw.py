@@ -71,15 +71,23 @@ async def test_withdrawal_cancels_even_a_reminder_that_is_already_due(
     shown = await anna.say("/consent")
     assert shown.text.splitlines()[:7] == [
         "Your consent (samtycke):",
+        "Consent (samtycke) is your yes to what the units may do together with you here: which "
+        "parts, with which units, and for how long. You can change a part or take it all back "
+        "at any time.",
         "",
         "Given 2 March 2026. Applies until 29 August 2026.",
         "Who: Socialtjänst Innerstaden",
-        "✓ Messages about meetings and reminders: yes",
-        "✗ Sharing your preparation with the units: no",
-        "✓ A short anonymous question after meetings: yes",
+        "✓ Reminders in the chat: yes",
+        "✗ Sharing your answers before meetings with Socialtjänst Innerstaden: no",
     ]
+    assert "✓ Getting the question after meetings: yes" in shown.text
     assert shown.text.endswith("Questions? Call Socialtjänst Innerstaden 040-34 10 00.")
-    assert shown.button_texts == ["Withdraw my consent"]
+    assert shown.button_texts == [
+        "Stop reminders in the chat",
+        "Start sharing your answers before meetings",
+        "Stop the question after meetings",
+        "Withdraw my consent",
+    ]
     confirm = await anna.click("Withdraw my consent")
     assert confirm is not None and confirm.text.startswith("Do you want to withdraw your consent?")
     assert confirm.button_texts == ["Yes, withdraw", "No, keep it"]
@@ -107,11 +115,19 @@ async def test_withdrawal_cancels_even_a_reminder_that_is_already_due(
     await factories.deliver_due(services, running_bot.double)
     assert anna.inbox_since(anna_mark) == []
     assert [m.text for m in sara.inbox_since(sara_mark)] == [
-        f"Consent was withdrawn for case {anna_case.case_ref}."
+        f"Consent was withdrawn for case {anna_case.case_ref}. Please offer them a "
+        "conversation, by phone or in person, about what they want now and what it means for "
+        "their support."
     ]
 
     after = await anna.say("/consent")
-    assert "You withdrew it on 2 March 2026." in after.text
+    assert "\n".join(after.text.splitlines()[3:7]) == (
+        "Given 2 March 2026 for: reminders in the chat, the question after meetings.\n"
+        "Who: Socialtjänst Innerstaden\n"
+        "You withdrew it on 2 March 2026.\n"
+        "None of it applies any more."
+    )
+    assert "✓" not in after.text and "✗" not in after.text
     assert after.button_texts == ["Give consent again"]
     again = await anna.click("Give consent again")
     assert again is not None and again.text.startswith(
@@ -136,7 +152,7 @@ async def test_forged_button_for_another_persons_case_is_refused_and_audited(
     anna_case, bob_case = await seed(running_bot.services, clock)
     anna = running_bot.double.user(ANNA, language_code="en")
     shown = await anna.say("/consent")
-    forged = shown.buttons[0][0].callback_data
+    forged = shown.buttons[-1][0].callback_data
     assert forged is not None
     bob = running_bot.double.user(BOB, language_code="en")
     own = await bob.say("/consent")
@@ -165,7 +181,7 @@ async def test_staff_cannot_open_a_case_outside_their_units(
     assert anna_case.case_ref in listing.button_texts
     opened = await sara.click(anna_case.case_ref)
     assert opened is not None and opened.text.startswith(f"Case {anna_case.case_ref}")
-    assert "✗ Sharing your preparation with the units: no" in opened.text
+    assert "✗ Sharing your answers before meetings with Socialtjänst Innerstaden: no" in opened.text
     case_button = next(
         b.callback_data for row in listing.buttons for b in row if b.text == anna_case.case_ref
     )

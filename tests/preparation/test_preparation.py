@@ -149,7 +149,12 @@ async def test_a_confirmed_meeting_offers_the_preparation_once(services: Service
                 "label": "Get ready now",
                 "action": preparation.START_ACTION,
                 "payload": {"meeting_id": case.meeting_id},
-            }
+            },
+            {
+                "label": "Later",
+                "action": preparation.LATER_ACTION,
+                "payload": {"meeting_id": case.meeting_id},
+            },
         ]
     ]
 

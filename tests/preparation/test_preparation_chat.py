@@ -321,13 +321,16 @@ async def test_a_confirmed_meeting_offers_the_preparation(running_bot: RunningBo
     anna = running_bot.double.user(ANNA, language_code="en")
     offer = (await anna.wait_for_messages(1))[-1]
     assert offer.text.startswith("Your GFI meeting is booked for Monday 9 March 10:00.")
-    assert f"Questions? Call {SOCIAL} 040-34 10 00." in offer.text
-    assert offer.button_texts == ["Get ready now"]
+    assert offer.text.endswith(
+        f"📞 {SOCIAL} 040-34 10 00 · Emergency: 112 · Självmordslinjen 90101 · /help"
+    )
+    assert offer.button_texts == ["Get ready now", "Later"]
     await anna.click("Get ready now")
     started = anna.last
     assert started is not None
     assert started.text.startswith("Getting ready for your GFI meeting on Monday 9 March 10:00.")
-    assert "1. Everyone says who they are." in started.text
+    assert "Nothing has to be decided at a GFI." in started.text
+    assert "Everyone says who they are" not in started.text
     async with services.db.transaction() as session:
         offers = await session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "preparation_offer")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 17:56:31.610928
+Create Date: 2026-11-27 19:35:58.306057
 """
 
 from collections.abc import Sequence
@@ -340,6 +340,7 @@ def upgrade() -> None:
         sa.Column("referred_to_unit_id", sa.Integer(), nullable=True),
         sa.Column("cancel_reason", bot.models.base.EncryptedText(), nullable=True),
         sa.Column("previous_meeting_id", sa.Integer(), nullable=True),
+        sa.Column("guests", sa.JSON(), nullable=True),
         sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -512,6 +513,64 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meeting_units_status"), ["status"], unique=False)
 
     op.create_table(
+        "person_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("individual_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("organisation", sa.String(length=16), nullable=True),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("unit_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer_by", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("escalated_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("handled_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("handled_by_staff_id", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["handled_by_staff_id"],
+            ["staff.id"],
+            name=op.f("fk_person_requests_handled_by_staff_id_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["individual_id"],
+            ["individuals.id"],
+            name=op.f("fk_person_requests_individual_id_individuals"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_person_requests_meeting_id_meetings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"],
+            ["staff.id"],
+            name=op.f("fk_person_requests_staff_id_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"],
+            ["units.id"],
+            name=op.f("fk_person_requests_unit_id_units"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_requests")),
+    )
+    with op.batch_alter_table("person_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_person_requests_answer_by"), ["answer_by"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_person_requests_handled_at"), ["handled_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_person_requests_individual_id"), ["individual_id"], unique=False
+        )
+
+    op.create_table(
         "preparations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -655,6 +714,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_preparations_individual_id"))
 
     op.drop_table("preparations")
+    with op.batch_alter_table("person_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_requests_individual_id"))
+        batch_op.drop_index(batch_op.f("ix_person_requests_handled_at"))
+        batch_op.drop_index(batch_op.f("ix_person_requests_answer_by"))
+
+    op.drop_table("person_requests")
     with op.batch_alter_table("meeting_units", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_units_status"))
         batch_op.drop_index(batch_op.f("ix_meeting_units_assigned_staff_id"))
