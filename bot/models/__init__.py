@@ -2,7 +2,7 @@
 each table; features import their own models from their module.
 """
 
-from bot.models import meetings, nudges, survey
+from bot.models import meetings, nudges, process, survey
 from bot.models.audit import AuditEntry
 from bot.models.base import Base
 from bot.models.chat import ButtonToken, ChatUser, FlowState, ProcessedUpdate
@@ -43,5 +43,6 @@ __all__ = [
     "consent_units",
     "meetings",
     "nudges",
+    "process",
     "survey",
 ]
