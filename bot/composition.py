@@ -20,10 +20,21 @@ from bot.meetings import (
     outcomes_chat,
     request,
     request_chat,
+    sip,
+    sip_chat,
+    sip_duties,
     slots,
     slots_chat,
 )
-from bot.nudges import follow_ups, follow_ups_chat, reminders, reminders_chat
+from bot.nudges import (
+    closure,
+    closure_chat,
+    follow_ups,
+    reminders,
+    reminders_chat,
+    transitions,
+    transitions_chat,
+)
 from bot.people import (
     cases_chat,
     consent,
@@ -38,9 +49,9 @@ from bot.preparation import chat as preparation_chat
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
 from bot.preparation import summary_chat as preparation_summary_chat
-from bot.survey import invite, invite_chat, results_chat
+from bot.survey import invite, invite_chat, offered_chat, results_chat
 from bot.survey import record as survey_record
-from flows import gfi_request, slot_proposal, staff_profile
+from flows import gfi_request, sip_record, slot_proposal, staff_profile
 from flows import preparation as preparation_flow
 from flows import survey as survey_flow
 from flows.registry import FlowRegistry
@@ -65,16 +76,23 @@ FEATURES: tuple[ModuleType, ...] = (
     slots_chat,
     booked_chat,
     outcomes_chat,
+    sip,
+    sip_chat,
+    sip_duties,
     # nudges, preparation, survey
     reminders,
     reminders_chat,
     follow_ups,
-    follow_ups_chat,
+    transitions,
+    transitions_chat,
+    closure,
+    closure_chat,
     preparation_chat,
     preparation_reminders,
     preparation_summary_chat,
     invite,
     invite_chat,
+    offered_chat,
     results_chat,
 )
 
@@ -94,4 +112,5 @@ def build_flows() -> FlowRegistry:
     flows.add(staff_profile.STAFF_PROFILE, staff_chat.save_profile)
     flows.add(preparation_flow.PREPARATION, preparation.finished)
     flows.add(survey_flow.SURVEY, survey_record.finish)
+    flows.add(sip_record.SIP_RECORD, sip.finish)
     return flows
