@@ -53,6 +53,10 @@ RECORD_NO_MANDATE = N_(
     "without a mandate: {units}. The plan was made as far as possible and is completed at the "
     "follow-up."
 )
+RECORD_NO_MANDATE_UNNAMED = N_(
+    "Not every unit whose efforts are to be coordinated was present with a mandate. The plan "
+    "was made as far as possible and is completed at the follow-up."
+)
 RECORD_OTHER_UNIT = N_("a unit that is not in Samordna")
 RECORD_MAIN = N_("Main responsible: {name}, {unit}.")
 RECORD_FOLLOWUP = N_("Follow-up: {when}.")
@@ -318,7 +322,10 @@ async def record_text(session: AsyncSession, plan: SipPlan, meeting: Meeting) ->
         ]
         if plan.missing_other:
             missing.append(sv.gettext(RECORD_OTHER_UNIT))
-        lines.append(sv.gettext(RECORD_NO_MANDATE).format(units=", ".join(missing)))
+        if missing:
+            lines.append(sv.gettext(RECORD_NO_MANDATE).format(units=", ".join(missing)))
+        else:
+            lines.append(sv.gettext(RECORD_NO_MANDATE_UNNAMED))
     main = await session.get(Staff, plan.main_staff_id or 0)
     if main is not None:
         unit = await session.get(Unit, meetings.unit_of(meeting, main.id) or 0)

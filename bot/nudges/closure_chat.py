@@ -245,9 +245,13 @@ async def end_consent(turn: Turn, payload: dict[str, Any]) -> Outcome:
         if isinstance(individual_id, int)
         else None
     )
-    if case is None or case.telegram_id != turn.telegram_id:
+    if case is None:
         refusal = actions.REFUSALS[buttons.Refusal.FOREIGN]
         return Outcome(toast=turn.tr.gettext(refusal), replace=False)
+    if case.telegram_id != turn.telegram_id:
+        return await access.refuse(
+            turn, "consent", access.NOT_YOUR_CASE, case_ref=case.case_ref, toast=True
+        )
     retention = timedelta(days=turn.services.settings.retention_days)
     ended = await consent.withdraw(
         turn.session, turn.clock, case, retention=retention, actor=case.case_ref

@@ -12,7 +12,7 @@ import io
 import math
 import textwrap
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.platform.i18n import Translator
 from bot.survey import report_texts as texts
@@ -47,7 +47,8 @@ def _render(report: Report, tr: Translator) -> bytes:
 
     figure = Figure(figsize=(10, 10.5 + GOALS_HEIGHT), dpi=110)
     FigureCanvasAgg(figure)
-    top, bottom = figure.subfigures(2, 1, height_ratios=(10.5, GOALS_HEIGHT))
+    parts: Any = figure.subfigures(2, 1, height_ratios=(10.5, GOALS_HEIGHT))
+    top, bottom = parts[0], parts[1]
     _header(top, report, tr)
     if report.suppressed:
         _suppressed(top.add_axes((0.04, 0.36, 0.92, 0.40)), report, tr)

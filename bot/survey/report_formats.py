@@ -208,6 +208,7 @@ th:first-child, td:first-child { text-align: left; }
 section.paper { border-top: 2px dashed #999; margin-top: 3rem; padding-top: 1rem; }
 section.paper table.statements td { text-align: center; font-size: 1.4rem; }
 section.paper table.statements td:first-child { text-align: left; font-size: 1rem; }
+section.paper table.statements th { text-align: center; }
 section.paper div.lines { height: 6rem; border-bottom: 1px solid #999;
   background: repeating-linear-gradient(transparent 0 1.9rem, #bbb 1.9rem 2rem); }
 p.small { font-size: 0.85rem; color: #444; }
