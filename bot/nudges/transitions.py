@@ -12,7 +12,7 @@ really start, and does it work for the person?
 - A transition is closed when the unit confirmed and the person says it works (or cannot be
   asked), when the referrer says it is followed up, or when the case is closed.
 
-One concept: a referral's life from both sides, its nudges and their guards.
+The answers themselves are handled in :mod:`bot.nudges.transition_answers`.
 """
 
 from __future__ import annotations
@@ -93,20 +93,6 @@ UNIT_NOT_STARTED_LABEL = N_("Not started yet")
 UNIT_SILENT = N_(
     "{unit} has not confirmed that contact with {case} has started. They were referred at the "
     "meeting on {date}. Please check with {unit}."
-)
-ANSWER_UNIT_STARTED = N_("{unit} confirms that contact with {case} has started.")
-ANSWER_UNIT_NOT_STARTED = N_(
-    "{unit} says contact with {case} has not started yet. They were referred at the meeting "
-    "on {date}. Please follow up."
-)
-ANSWER_WORKS = N_("{case} says their contact with {unit} has started and works.")
-ANSWER_NOT_WORKING = N_(
-    "{case} says their contact with {unit} has started but does not work well for them. "
-    "Please follow up."
-)
-ANSWER_NOT_STARTED = N_(
-    "{case} says their contact with {unit} has not started yet. They were referred at the "
-    "meeting on {date}. Please follow up."
 )
 ESCALATED = N_(
     "A referral from {referring_unit} is stuck: {case} was referred to {unit} by {referrer} on "
@@ -385,83 +371,7 @@ async def escalate(
         )
 
 
-# ----------------------------------------------------------------- answers
-
-
-async def answer_unit(
-    session: AsyncSession, clock: Clock, check: TransitionCheck, staff: Staff, answer: str
-) -> None:
-    now = clock.now()
-    check.unit_answer = answer
-    check.unit_answered_at = now
-    check.unit_answered_by = staff.id
-    await outbox.cancel(session, subject=subject(check), kind=KIND_UNIT_ASK)
-    if answer == STARTED:
-        await tell_referrer(
-            session,
-            clock,
-            check,
-            KIND_ANSWER,
-            ANSWER_UNIT_STARTED,
-            key=f"{KIND_ANSWER}:{check.id}:unit:{STARTED}",
-            follow_up=False,
-        )
-        await maybe_close(session, clock, check)
-        return
-    await tell_referrer(
-        session,
-        clock,
-        check,
-        KIND_ANSWER,
-        ANSWER_UNIT_NOT_STARTED,
-        key=f"{KIND_ANSWER}:{check.id}:unit:{int(now.timestamp())}",
-    )
-    await escalate(session, clock, check, UNIT, NO, now)
-
-
-async def answer_person(
-    session: AsyncSession, clock: Clock, check: TransitionCheck, answer: str
-) -> None:
-    now = clock.now()
-    check.answer = answer
-    check.answered_at = now
-    await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION)
-    await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION_SILENT)
-    message = {
-        WORKS: ANSWER_WORKS,
-        NOT_WORKING: ANSWER_NOT_WORKING,
-        NOT_STARTED: ANSWER_NOT_STARTED,
-    }[answer]
-    await tell_referrer(
-        session,
-        clock,
-        check,
-        KIND_ANSWER,
-        message,
-        key=f"{KIND_ANSWER}:{check.id}:person",
-        follow_up=answer != WORKS,
-    )
-    if answer == WORKS:
-        await maybe_close(session, clock, check)
-    else:
-        await escalate(session, clock, check, PERSON, NO, now)
-
-
-async def maybe_close(session: AsyncSession, clock: Clock, check: TransitionCheck) -> bool:
-    """Closed once both sides are done: the unit confirmed, and the person says it works (or
-    the person cannot be asked here)."""
-    person = await session.get(Individual, check.individual_id)
-    consent = await access.active_consent(session, check.individual_id, clock.now())
-    can_ask = (
-        person is not None
-        and person.telegram_id is not None
-        and consent is not None
-        and consent.reminders
-    )
-    if unit_side_done(check) and person_side_done(check, can_ask):
-        await close(session, clock, check, "done")
-        return True
-    return False
+# ----------------------------------------------------------------- closing
 
 
 async def close(session: AsyncSession, clock: Clock, check: TransitionCheck, reason: str) -> None:
@@ -508,10 +418,6 @@ async def _still_stuck(session: AsyncSession, row: OutboxMessage, now: datetime)
     if why == SILENT:
         return answer is None
     return answer in ((NOT_STARTED,) if side == UNIT else (NOT_STARTED, NOT_WORKING))
-
-
-async def _open(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
-    return await _check_of(session, row) is not None
 
 
 outbox.guard(KIND_TRANSITION)(_person_unanswered)

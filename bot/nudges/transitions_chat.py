@@ -10,6 +10,7 @@ from bot.chat.turn import Turn
 from bot.meetings import lifecycle as meetings
 from bot.models import Individual, Role, Staff, Unit
 from bot.models.nudges import TransitionCheck
+from bot.nudges import transition_answers as answers
 from bot.nudges import transitions as tx
 from bot.people.cases_chat import CaseSection, case_section
 from bot.platform.i18n import N_
@@ -68,7 +69,7 @@ async def _person_answers(turn: Turn, payload: dict[str, Any], answer: str, repl
     if isinstance(found, Outcome):
         return found
     check, unit = found
-    await tx.answer_person(turn.session, turn.clock, check, answer)
+    await answers.answer_person(turn.session, turn.clock, check, answer)
     return Outcome([Screen(turn.tr.gettext(reply).format(unit=unit.name, phone=unit.phone))])
 
 
@@ -140,7 +141,7 @@ async def unit_started(turn: Turn, payload: dict[str, Any]) -> Outcome:
     if isinstance(found, Outcome):
         return found
     check, staff = found
-    await tx.answer_unit(turn.session, turn.clock, check, staff, tx.STARTED)
+    await answers.answer_unit(turn.session, turn.clock, check, staff, tx.STARTED)
     return Outcome([Screen(turn.tr.gettext(UNIT_THANKS).format(**await _names(turn, check)))])
 
 
@@ -151,7 +152,7 @@ async def unit_not_started(turn: Turn, payload: dict[str, Any]) -> Outcome:
         return found
     check, staff = found
     if check.unit_answer != tx.NOT_STARTED:
-        await tx.answer_unit(turn.session, turn.clock, check, staff, tx.NOT_STARTED)
+        await answers.answer_unit(turn.session, turn.clock, check, staff, tx.NOT_STARTED)
     data = await buttons.issue(
         turn.session, turn.clock, turn.telegram_id, tx.UNIT_STARTED_ACTION, {"check_id": check.id}
     )
