@@ -362,9 +362,8 @@ async def staff_list(turn: Turn, staff: Staff) -> Outcome:
     found = await meetings.staff_meetings(turn.session, staff, meetings.OPEN)
     groups: dict[str, list[Meeting]] = {STAFF_UPCOMING: [], STAFF_REQUESTS: [], STAFF_OUTCOME: []}
     for meeting in found:
-        end = meetings.ends_at(meeting)
         participant = staff.id in await meetings.current_staff_ids(turn.session, meeting)
-        if meeting.status in meetings.TIMED and end is not None and end <= now:
+        if meeting.status in meetings.TIMED and meetings.has_ended(meeting, now):
             if participant:
                 groups[STAFF_OUTCOME].append(meeting)
         elif meeting.status in meetings.TIMED:
