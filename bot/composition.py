@@ -22,12 +22,25 @@ from bot.meetings import (
     outcomes_chat,
     request,
     request_chat,
+    sip,
+    sip_chat,
+    sip_duties,
     slots,
     slots_chat,
     withdrawal,
     withdrawal_chat,
 )
-from bot.nudges import asks, asks_chat, follow_ups, follow_ups_chat, reminders, reminders_chat
+from bot.nudges import (
+    asks,
+    asks_chat,
+    closure,
+    closure_chat,
+    follow_ups,
+    reminders,
+    reminders_chat,
+    transitions,
+    transitions_chat,
+)
 from bot.people import (
     cases_chat,
     consent,
@@ -45,9 +58,9 @@ from bot.preparation import chat as preparation_chat
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
 from bot.preparation import summary_chat as preparation_summary_chat
-from bot.survey import invite, invite_chat, results_chat
+from bot.survey import invite, invite_chat, offered_chat, results_chat
 from bot.survey import record as survey_record
-from flows import gfi_request, slot_proposal, staff_profile
+from flows import gfi_request, sip_record, slot_proposal, staff_profile
 from flows import preparation as preparation_flow
 from flows import survey as survey_flow
 from flows.registry import FlowRegistry
@@ -77,19 +90,26 @@ FEATURES: tuple[ModuleType, ...] = (
     outcomes_chat,
     withdrawal,
     withdrawal_chat,
+    sip,
+    sip_chat,
+    sip_duties,
     # nudges, preparation, survey
     reminders,
     reminders_chat,
     follow_ups,
-    follow_ups_chat,
     asks,
     asks_chat,
+    transitions,
+    transitions_chat,
+    closure,
+    closure_chat,
     preparation_chat,
     preparation_card_chat,
     preparation_reminders,
     preparation_summary_chat,
     invite,
     invite_chat,
+    offered_chat,
     results_chat,
 )
 
@@ -120,4 +140,5 @@ def build_flows() -> FlowRegistry:
     for shape in preparation_flow.FLOWS:
         flows.add(shape, preparation.finished)
     flows.add(survey_flow.SURVEY, survey_record.finish)
+    flows.add(sip_record.SIP_RECORD, sip.finish)
     return flows

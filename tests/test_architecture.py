@@ -120,7 +120,7 @@ def test_every_table_module_is_seen_by_the_migrations() -> None:
         if isinstance(node, ast.ImportFrom) and node.module in ("bot.models", None)
         for name in node.names
     } | {
-        node.module.rsplit(".", 1)[1]
+        (node.module or "").rsplit(".", 1)[1]
         for node in ast.walk(ast.parse(init.read_text()))
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.models.")
     }

@@ -10,7 +10,7 @@ from bot.meetings import lifecycle as meetings
 from bot.meetings.distribution import DIGEST_LINE, OPEN_REQUEST, after_assignment, queue
 from bot.meetings.views import BACK, StaffView, for_staff, staff_card, token, unit_staff
 from bot.models import Staff, Unit
-from bot.models.meetings import Meeting, MeetingUnit, UnitRequestStatus
+from bot.models.meetings import Meeting, MeetingUnit, MeetingUnitStaff, UnitRequestStatus
 from bot.outbox import queue as outbox
 from bot.platform.i18n import N_
 from flows.screens import Button, Outcome, Screen
@@ -48,6 +48,12 @@ NOT_MEMBER = N_("That person is not at this unit any more.")
 
 
 WHO_TAKES = N_("Who at {unit} should take the {type} for {case}?")
+
+
+WHO_ALSO = N_("Who else at {unit} should come to the {type} for {case}?")
+
+
+ADDED_NOTICE = N_("{name} comes as well.")
 
 
 NO_ONE_ELSE = N_("There is nobody else at {unit} yet.")
@@ -136,7 +142,9 @@ async def pick(turn: Turn, payload: dict[str, Any]) -> Outcome:
         return Outcome(toast=turn.tr.gettext(NOT_WAITING), replace=False)
     unit = await turn.session.get(Unit, unit_id)
     name = unit.name if unit else "–"
-    people = [p for p in await unit_staff(turn, unit_id) if p.id != target.assigned_staff_id]
+    adding = payload.get("add") is True and target.status == UnitRequestStatus.ASSIGNED
+    taken = target.assigned_ids() if adding else [target.assigned_staff_id]
+    people = [p for p in await unit_staff(turn, unit_id) if p.id not in taken]
     rows: list[list[Button]] = []
     for person in people:
         rows.append(
@@ -144,7 +152,7 @@ async def pick(turn: Turn, payload: dict[str, Any]) -> Outcome:
                 await token(
                     turn,
                     person.name,
-                    "mtg_assign",
+                    "mtg_add" if adding else "mtg_assign",
                     meeting_id=view.meeting.id,
                     unit_id=unit_id,
                     staff_id=person.id,
@@ -155,7 +163,7 @@ async def pick(turn: Turn, payload: dict[str, Any]) -> Outcome:
         [await token(turn, turn.tr.gettext(BACK), meetings.OPEN_CARD, meeting_id=view.meeting.id)]
     )
     case = await meetings.case_ref(turn.session, view.meeting)
-    text = turn.tr.gettext(WHO_TAKES).format(
+    text = turn.tr.gettext(WHO_ALSO if adding else WHO_TAKES).format(
         unit=name, type=turn.tr.gettext(meetings.TYPE_LABELS[view.meeting.type]), case=case
     )
     if not people:
@@ -233,6 +241,50 @@ async def assign(turn: Turn, payload: dict[str, Any]) -> Outcome:
     return await staff_card(turn, view.staff, meeting, notice=notice)
 
 
+@actions.action("mtg_add")
+async def add_person(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    """One more person from the same unit: everyone who would work with the individual."""
+    view = await _distributor_view(turn, payload, "assign")
+    if isinstance(view, Outcome):
+        return view
+    session, clock, tr = turn.session, turn.clock, turn.tr
+    meeting, unit_id = view.meeting, int(payload["unit_id"])
+    target = _target(meeting, unit_id)
+    chosen = await session.get(Staff, payload.get("staff_id"))
+    if target is None or target.status != UnitRequestStatus.ASSIGNED:
+        return Outcome(toast=tr.gettext(NOT_WAITING), replace=False)
+    if meeting.status not in meetings.OPEN:
+        return Outcome(toast=tr.gettext(NOT_WAITING), replace=False)
+    if chosen is None or chosen.id not in {p.id for p in await unit_staff(turn, unit_id)}:
+        return Outcome(toast=tr.gettext(NOT_MEMBER), replace=False)
+    if chosen.id in target.assigned_ids():
+        return Outcome(toast=tr.gettext(ALREADY_ASSIGNED).format(name=chosen.name), replace=False)
+    now = clock.now()
+    target.also.append(MeetingUnitStaff(staff_id=chosen.id, assigned_at=now))
+    meeting.updated_at = now
+    await session.flush()
+    home = await meetings.contact_unit(session, meeting)
+    requester = await session.get(Staff, meeting.requester_staff_id or 0)
+    await meetings.tell_staff(
+        session,
+        clock,
+        meeting,
+        f"assigned:{unit_id}:{chosen.id}:{int(now.timestamp())}",
+        ASSIGNED_YOU,
+        {
+            "who": view.staff.name,
+            "type": outbox.msg_param(meetings.TYPE_LABELS[meeting.type]),
+            "requester": requester.name if requester else "–",
+            "requester_unit": home.name if home else "–",
+        },
+        to=[chosen],
+        exclude=[view.staff.id],
+        buttons=[[meetings.button(OPEN_REQUEST, meetings.OPEN_CARD, meeting_id=meeting.id)]],
+    )
+    notice = tr.gettext(ADDED_NOTICE).format(name=chosen.name)
+    return await staff_card(turn, view.staff, meeting, notice=notice)
+
+
 @actions.action("mtg_return")
 async def ask_return(turn: Turn, payload: dict[str, Any]) -> Outcome:
     view = await _distributor_view(turn, payload, "return")
@@ -279,6 +331,7 @@ async def returned(turn: Turn, payload: dict[str, Any]) -> Outcome:
     target.status = UnitRequestStatus.RETURNED
     target.returned_reason = reason
     target.assigned_staff_id = None
+    target.also.clear()
     now = clock.now()
     meeting.updated_at = now
     if had_someone and meeting.status in meetings.TIMED:

@@ -27,6 +27,7 @@ from bot.models.meetings import (
     MeetingStatus,
     MeetingType,
     MeetingUnit,
+    MeetingUnitStaff,
     UnitRequestStatus,
 )
 from bot.outbox import queue as outbox
@@ -80,6 +81,7 @@ ANSWER_SLOTS = "mtg_slots"
 INVITATION = "mtg_invitation"
 CONSENT_ANSWER = "mtg_consent"
 FIND_NEW_TIME = "mtg_new_time"
+MEETING_OVER = "mtg_over"
 
 ANSWER_YES = "yes"
 ANSWER_OTHER_TIME = "other_time"
@@ -115,9 +117,9 @@ def staff_ids(meeting: Meeting) -> list[int]:
     if meeting.requester_staff_id is not None:
         ids.append(meeting.requester_staff_id)
     for target in meeting.units:
-        staff_id = target.assigned_staff_id
-        if target.status == UnitRequestStatus.ASSIGNED and staff_id and staff_id not in ids:
-            ids.append(staff_id)
+        for staff_id in target.assigned_ids():
+            if staff_id not in ids:
+                ids.append(staff_id)
     return ids
 
 
@@ -129,9 +131,7 @@ async def current_staff_ids(session: AsyncSession, meeting: Meeting) -> list[int
     if meeting.requester_staff_id is not None:
         taking_part.append((meeting.requester_staff_id, meeting.requester_unit_id))
     for target in meeting.units:
-        staff_id = target.assigned_staff_id
-        if target.status == UnitRequestStatus.ASSIGNED and staff_id:
-            taking_part.append((staff_id, target.unit_id))
+        taking_part += [(staff_id, target.unit_id) for staff_id in target.assigned_ids()]
     if not taking_part:
         return []
     held = await session.execute(
@@ -155,6 +155,16 @@ def unit_ids(meeting: Meeting) -> list[int]:
     return ids + [u.unit_id for u in active_units(meeting) if u.unit_id not in ids]
 
 
+def unit_of(meeting: Meeting, staff_id: int | None) -> int | None:
+    """The unit a staff participant takes part for."""
+    if staff_id is not None and staff_id == meeting.requester_staff_id:
+        return meeting.requester_unit_id
+    for target in meeting.units:
+        if staff_id in target.assigned_ids():
+            return target.unit_id
+    return None
+
+
 def everyone_assigned(meeting: Meeting) -> bool:
     waiting = [u for u in meeting.units if u.status != UnitRequestStatus.RETURNED]
     return bool(waiting) and all(u.status == UnitRequestStatus.ASSIGNED for u in waiting)
@@ -164,6 +174,16 @@ def ends_at(meeting: Meeting) -> datetime | None:
     if meeting.starts_at is None:
         return None
     return meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+
+
+def has_started(meeting: Meeting, now: datetime) -> bool:
+    return meeting.starts_at is not None and meeting.starts_at <= now
+
+
+def has_ended(meeting: Meeting, now: datetime) -> bool:
+    """Over: a participant said so, or its booked end has passed."""
+    end = ends_at(meeting)
+    return meeting.ended_at is not None or (end is not None and end <= now)
 
 
 def invites_individual(meeting: Meeting) -> bool:
@@ -215,8 +235,8 @@ async def people_line(session: AsyncSession, meeting: Meeting) -> str:
     if meeting.requester_staff_id is not None and meeting.requester_unit_id is not None:
         unit_of[meeting.requester_staff_id] = meeting.requester_unit_id
     for target in meeting.units:
-        if target.status == UnitRequestStatus.ASSIGNED and target.assigned_staff_id:
-            unit_of.setdefault(target.assigned_staff_id, target.unit_id)
+        for staff_id in target.assigned_ids():
+            unit_of.setdefault(staff_id, target.unit_id)
     units = await units_by_id(session, unit_of.values())
     parts = []
     for person in await participants(session, meeting):
@@ -531,6 +551,7 @@ async def staff_meetings(
         MeetingUnit.assigned_staff_id == staff.id,
         MeetingUnit.status == UnitRequestStatus.ASSIGNED,
     )
+    also = select(MeetingUnitStaff.meeting_id).where(MeetingUnitStaff.staff_id == staff.id)
     rows = await session.scalars(
         select(Meeting)
         .where(
@@ -538,7 +559,8 @@ async def staff_meetings(
             (Meeting.requester_staff_id == staff.id)
             | Meeting.requester_unit_id.in_(mine)
             | Meeting.id.in_(via_unit)
-            | Meeting.id.in_(assigned),
+            | Meeting.id.in_(assigned)
+            | Meeting.id.in_(also),
         )
         .options(selectinload(Meeting.units), selectinload(Meeting.slots))
         .order_by(Meeting.starts_at, Meeting.id)

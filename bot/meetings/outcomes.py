@@ -18,7 +18,14 @@ from bot.chat import audit
 from bot.meetings import distribution
 from bot.meetings import lifecycle as meetings
 from bot.models import Staff
-from bot.models.meetings import Meeting, MeetingStatus, MeetingUnit, UnitRequestStatus
+from bot.models.meetings import (
+    Meeting,
+    MeetingStatus,
+    MeetingType,
+    MeetingUnit,
+    MeetingUnitStaff,
+    UnitRequestStatus,
+)
 from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
@@ -33,8 +40,7 @@ NO_SHOW_INDIVIDUAL = N_(
 
 
 def ended(meeting: Meeting, now: datetime) -> bool:
-    end = meetings.ends_at(meeting)
-    return end is not None and end <= now
+    return meetings.has_ended(meeting, now)
 
 
 async def record(
@@ -101,11 +107,14 @@ async def follow_up(session: AsyncSession, meeting: Meeting) -> Meeting | None:
     )
 
 
-async def copy_for_new_time(session: AsyncSession, clock: Clock, old: Meeting) -> Meeting:
-    """The same people, straight to finding a time: nobody is asked to assign anyone again."""
+async def copy_for_new_time(
+    session: AsyncSession, clock: Clock, old: Meeting, *, meeting_type: MeetingType | None = None
+) -> Meeting:
+    """The same people, straight to finding a time: nobody is asked to assign anyone again.
+    ``meeting_type`` makes a different kind of meeting, such as a SIP's follow-up."""
     now = clock.now()
     new = Meeting(
-        type=old.type,
+        type=meeting_type or old.type,
         status=MeetingStatus.SCHEDULING,
         individual_id=old.individual_id,
         requester_staff_id=old.requester_staff_id,
@@ -129,6 +138,10 @@ async def copy_for_new_time(session: AsyncSession, clock: Clock, old: Meeting) -
                     assigned_staff_id=target.assigned_staff_id,
                     assigned_at=now,
                     queued_at=now,
+                    also=[
+                        MeetingUnitStaff(staff_id=staff_id, assigned_at=now)
+                        for staff_id in target.assigned_ids()[1:]
+                    ],
                 )
             )
     session.add(new)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.chat import actions
 from bot.chat.turn import Turn
 from bot.meetings import lifecycle as meetings
-from bot.meetings import slots, slots_chat
+from bot.meetings import sip, sip_chat, slots, slots_chat
 from bot.meetings.outcomes import (
     CANCELLED,
     HELD,
@@ -20,17 +20,27 @@ from bot.meetings.outcomes import (
     record,
     same_time_next_week,
 )
-from bot.meetings.views import for_staff, staff_card, token
+from bot.meetings.views import CARD_BUTTONS, for_staff, staff_card, token
 from bot.models import Staff, Unit
-from bot.models.meetings import Meeting, MeetingStatus
+from bot.models.meetings import Meeting, MeetingStatus, MeetingType
+from bot.platform import events
 from bot.platform.i18n import N_
 from flows.screens import Button, Outcome, Screen
 
 NEXT_STEPS: dict[str, str] = {
-    "sip_established": N_("SIP established at the meeting"),
+    sip.ESTABLISHED: N_("SIP established at the meeting"),
+    sip.CLOSED: N_("SIP closed: goals reached, or no longer needed"),
     "referred": N_("Referred to another unit"),
     "joint_assessment": N_("Joint assessment planned"),
     "none": N_("Nothing further"),
+}
+# Which next steps each kind of meeting offers: a SIP is never established without the person.
+STEPS_FOR: dict[str, tuple[str, ...]] = {
+    MeetingType.GFI: (sip.ESTABLISHED, "referred", "joint_assessment", "none"),
+    MeetingType.SIP: (sip.ESTABLISHED, "referred", "joint_assessment", "none"),
+    MeetingType.SIP_FOLLOWUP: (sip.CLOSED, "referred", "none"),
+    MeetingType.CLOSING: (sip.CLOSED, "referred", "none"),
+    MeetingType.STAFF_ONLY: ("joint_assessment", "none"),
 }
 
 
@@ -76,16 +86,6 @@ SAVED_NO_SHOW = N_(
 SAVED_CANCELLED = N_("Saved: the {type} did not happen.")
 
 
-SIP_TEXT_TITLE = N_("Text for the regional SIP system (copy and paste):")
-
-
-SIP_TEXT = N_(
-    "SIP established in connection with the {type} on {date}, with the individual and "
-    "{units}. The units whose efforts are coordinated took part with a mandate to decide. "
-    "No separate meeting to establish a SIP needs to be called."
-)
-
-
 SAME_TIME = N_("Same time next week: {when}")
 
 
@@ -93,9 +93,6 @@ OTHER_TIMES = N_("Propose other times")
 
 
 NEW_TIME_PROPOSED = N_("A new time is proposed: {when}. When everyone can come, {case} is asked.")
-
-
-SIP_TEXT_LOCALE = "sv"
 
 
 def _toggle(chosen: list[str], code: str) -> list[str]:
@@ -107,14 +104,51 @@ def _toggle(chosen: list[str], code: str) -> list[str]:
 
 
 async def _recordable(turn: Turn, payload: dict[str, Any]) -> tuple[Staff, Meeting] | Outcome:
+    """Once the meeting is over; that the person did not come, once it has begun."""
     view = await for_staff(turn, payload, "outcome", participant=True)
     if isinstance(view, Outcome):
         return view
     if view.meeting.status not in meetings.TIMED:
         return Outcome(toast=turn.tr.gettext(ALREADY), replace=False)
-    if not ended(view.meeting, turn.clock.now()):
+    now = turn.clock.now()
+    early_no_show = payload.get("o") == NO_SHOW and meetings.has_started(view.meeting, now)
+    if not ended(view.meeting, now) and not early_no_show:
         return Outcome(toast=turn.tr.gettext(NOT_YET), replace=False)
     return view.staff, view.meeting
+
+
+def steps_for(meeting: Meeting, sip_active: bool) -> dict[str, str]:
+    codes = STEPS_FOR.get(meeting.type, ("none",))
+    if meeting.individual_id is None:
+        codes = tuple(c for c in codes if c not in (sip.ESTABLISHED, "referred"))
+    if not sip_active:
+        codes = tuple(c for c in codes if c != sip.CLOSED)
+    return {code: NEXT_STEPS[code] for code in codes}
+
+
+async def _steps(turn: Turn, meeting: Meeting) -> dict[str, str]:
+    person = meeting.individual_id
+    active = person is not None and await sip.active(turn.session, person) is not None
+    return steps_for(meeting, active)
+
+
+@actions.action(meetings.MEETING_OVER)
+async def meeting_over(turn: Turn, payload: dict[str, Any]) -> Outcome:
+    """A participant says the meeting is over: the person gets the survey now, and the
+    outcome is asked at once."""
+    view = await for_staff(turn, payload, "outcome", participant=True)
+    if isinstance(view, Outcome):
+        return view
+    meeting, now = view.meeting, turn.clock.now()
+    if meeting.status not in meetings.TIMED or not meetings.has_started(meeting, now):
+        return Outcome(toast=turn.tr.gettext(NOT_YET), replace=False)
+    if meeting.ended_at is None:
+        meeting.ended_at = now
+        meeting.updated_at = now
+        await events.emit(events.MEETING_ENDED, turn.session, turn.clock, meeting_id=meeting.id)
+    outcome = await ask_outcome(turn, {"meeting_id": meeting.id})
+    outcome.replace = True
+    return outcome
 
 
 @actions.action("mtg_outcome")
@@ -153,7 +187,8 @@ async def set_outcome(turn: Turn, payload: dict[str, Any]) -> Outcome:
     if outcome != HELD:
         await record(turn.session, turn.clock, meeting, staff, str(outcome), [])
         return await _saved(turn, staff, meeting, str(outcome))
-    chosen = [c for c in payload.get("steps", []) if c in NEXT_STEPS]
+    offered = await _steps(turn, meeting)
+    chosen = [c for c in payload.get("steps", []) if c in offered]
     if not payload.get("done"):
         return await _steps_screen(turn, meeting, chosen)
     if not chosen:
@@ -167,13 +202,16 @@ async def set_outcome(turn: Turn, payload: dict[str, Any]) -> Outcome:
     if referred is not None and await turn.session.get(Unit, referred) is None:
         return await _unit_screen(turn, meeting, chosen)
     await record(turn.session, turn.clock, meeting, staff, HELD, chosen, referred)
-    return await _saved(turn, staff, meeting, HELD)
+    saved = await _saved(turn, staff, meeting, HELD)
+    if sip.ESTABLISHED in chosen:
+        return await sip_chat.start_record(turn, meeting, saved.screens[0].text)
+    return saved
 
 
 async def _steps_screen(turn: Turn, meeting: Meeting, chosen: list[str]) -> Outcome:
     tr, mid = turn.tr, meeting.id
     rows: list[list[Button]] = []
-    for code, label in NEXT_STEPS.items():
+    for code, label in (await _steps(turn, meeting)).items():
         mark = "✓ " if code in chosen else ""
         rows.append(
             [
@@ -234,19 +272,10 @@ async def _saved(turn: Turn, staff: Staff, meeting: Meeting, outcome: str) -> Ou
     steps = meeting.outcome_next_steps or []
     labels = ", ".join(tr.gettext(NEXT_STEPS[c]) for c in steps if c in NEXT_STEPS)
     text = tr.gettext(SAVED_HELD).format(type=kind, steps=labels)
-    if "sip_established" in steps:
-        text += "\n\n" + tr.gettext(SIP_TEXT_TITLE) + "\n\n" + await sip_text(turn, meeting)
-    return Outcome([Screen(text)])
-
-
-async def sip_text(turn: Turn, meeting: Meeting) -> str:
-    """In Swedish whatever the reader's language: it is pasted into a Swedish system."""
-    sv = turn.services.tr(SIP_TEXT_LOCALE)
-    return sv.gettext(SIP_TEXT).format(
-        type=sv.gettext(meetings.TYPE_LABELS[meeting.type]),
-        date=sv.date(meeting.starts_at, "d MMMM yyyy") if meeting.starts_at else "–",
-        units=await meetings.unit_names(turn.session, meetings.unit_ids(meeting)),
-    )
+    rows: list[list[Button]] = []
+    for extra in turn.services.wiring.all(CARD_BUTTONS, ""):
+        rows += await extra(turn, staff, meeting)
+    return Outcome([Screen(text, rows)])
 
 
 async def _retry_choices(turn: Turn, meeting: Meeting, text: str) -> Outcome:

@@ -20,6 +20,7 @@ from bot.models.meetings import (
     MeetingStatus,
     MeetingType,
     MeetingUnit,
+    MeetingUnitStaff,
     UnitRequestStatus,
 )
 from bot.outbox import queue as outbox
@@ -334,6 +335,7 @@ async def overlaps(
         MeetingUnit.assigned_staff_id == staff_id,
         MeetingUnit.status == UnitRequestStatus.ASSIGNED,
     )
+    also = select(MeetingUnitStaff.meeting_id).where(MeetingUnitStaff.staff_id == staff_id)
     rows = await session.scalars(
         select(Meeting)
         .where(
@@ -341,7 +343,11 @@ async def overlaps(
             Meeting.status.in_(meetings.TIMED),
             Meeting.starts_at < end,
             Meeting.starts_at > start - timedelta(hours=12),
-            or_(Meeting.requester_staff_id == staff_id, Meeting.id.in_(assigned)),
+            or_(
+                Meeting.requester_staff_id == staff_id,
+                Meeting.id.in_(assigned),
+                Meeting.id.in_(also),
+            ),
         )
         .order_by(Meeting.starts_at)
     )

@@ -13,7 +13,7 @@ from bot.chat import access, buttons
 from bot.chat.turn import Turn
 from bot.meetings import lifecycle as meetings
 from bot.models import Staff, StaffMembership
-from bot.models.meetings import Meeting, MeetingStatus, UnitRequestStatus
+from bot.models.meetings import Meeting, MeetingStatus, MeetingType, UnitRequestStatus
 from bot.platform.i18n import N_, Translator
 from bot.platform.wiring import mark
 from flows.gfi_request import CATEGORY_LABELS, WINDOW_LABELS
@@ -56,6 +56,34 @@ STAFF_REQUESTS = N_("Requests not yet booked:")
 STAFF_OUTCOME = N_("Waiting for an outcome:")
 STAFF_NONE = N_("You have no meetings right now. /gfi requests a GFI; /book books another meeting.")
 NO_TIME_YET = N_("no time yet")
+ADD_PERSON = N_("Add another person…")
+MEETING_OVER = N_("The meeting is over")
+DID_NOT_COME = N_("The person did not come")
+GFI_GUIDANCE = N_(
+    "Assign the people who would work with {case} if they become a client of your unit, so "
+    "that the person meets the right people at once and need not tell their story again. "
+    "You can assign more than one person."
+)
+REQUEST_CARD_LINES = "request_card_lines"
+CARD_BUTTONS = "meeting_card_buttons"
+
+
+def request_card_lines(
+    function: Callable[[Turn, Meeting], Awaitable[list[str]]],
+) -> Callable[[Turn, Meeting], Awaitable[list[str]]]:
+    """Mark a function that adds lines to a request card, such as whom the individual asked
+    for in their preparation: ``async def lines(turn, meeting) -> list[str]``. The lines are
+    shown to everyone who may open the card, so a function must only return what they may
+    read."""
+    return mark(REQUEST_CARD_LINES, "")(function)
+
+
+def card_buttons_from(
+    function: Callable[[Turn, Staff, Meeting], Awaitable[list[list[Button]]]],
+) -> Callable[[Turn, Staff, Meeting], Awaitable[list[list[Button]]]]:
+    """Mark a function that adds buttons to a meeting's card for this staff member (features
+    above booking, such as the survey, offer their own actions there)."""
+    return mark(CARD_BUTTONS, "")(function)
 
 
 CARD_SECTION = "meeting_card_section"
@@ -158,13 +186,16 @@ async def card_text(turn: Turn, meeting: Meeting) -> str:
     if meeting.time_windows:
         windows = labels(tr, meeting.time_windows, WINDOW_LABELS)
         lines.append(tr.gettext(PREFERRED_LINE).format(windows=windows))
+    for extra in turn.services.wiring.all(REQUEST_CARD_LINES, ""):
+        lines += await extra(turn, meeting)
     lines += ["", tr.gettext(UNITS_TITLE)]
     assigned = await meetings.participants(session, meeting)
     names = {person.id: person.name for person in assigned}
     for target in meeting.units:
         name = units[target.unit_id].name if target.unit_id in units else "–"
         if target.status == UnitRequestStatus.ASSIGNED:
-            state = names.get(target.assigned_staff_id or 0, "–")
+            sent = [names[i] for i in target.assigned_ids() if i in names]
+            state = ", ".join(sent) or "–"
         elif target.status == UnitRequestStatus.WAITING:
             state = tr.gettext(UNIT_WAITING).format(date=tr.date(target.queued_at))
         elif target.status == UnitRequestStatus.CONSENT_WAIT:
@@ -238,7 +269,15 @@ async def card_buttons(turn: Turn, staff: Staff, meeting: Meeting) -> list[list[
                             "mtg_pick",
                             meeting_id=mid,
                             unit_id=uid,
-                        )
+                        ),
+                        await token(
+                            turn,
+                            turn.tr.gettext(ADD_PERSON) + suffix,
+                            "mtg_pick",
+                            meeting_id=mid,
+                            unit_id=uid,
+                            add=True,
+                        ),
                     ]
                 )
             rows.append(
@@ -257,8 +296,8 @@ async def card_buttons(turn: Turn, staff: Staff, meeting: Meeting) -> list[list[
     tr = turn.tr
     status = meeting.status
     is_requester = staff.id == meeting.requester_staff_id
-    end = meetings.ends_at(meeting)
-    ended = end is not None and end <= clock.now()
+    ended = meetings.has_ended(meeting, clock.now())
+    started = meetings.has_started(meeting, clock.now())
     if status == MeetingStatus.SCHEDULING:
         line = [await token(turn, tr.gettext(PROPOSE), meetings.PROPOSE, meeting_id=mid)]
         if meetings.open_slots(meeting):
@@ -276,6 +315,12 @@ async def card_buttons(turn: Turn, staff: Staff, meeting: Meeting) -> list[list[
         rows.append([await token(turn, tr.gettext(CONFIRM_FOR), "mtg_confirm_for", meeting_id=mid)])
     if status in meetings.TIMED and ended:
         rows.append([await token(turn, tr.gettext(RECORD_OUTCOME), "mtg_outcome", meeting_id=mid)])
+    if status in meetings.TIMED and started and not ended:
+        line = [await token(turn, tr.gettext(MEETING_OVER), meetings.MEETING_OVER, meeting_id=mid)]
+        if meetings.invites_individual(meeting):
+            label = tr.gettext(DID_NOT_COME)
+            line.append(await token(turn, label, "mtg_outcome_set", meeting_id=mid, o="no_show"))
+        rows.append(line)
     if status in meetings.TIMED and not ended:
         rows.append([await token(turn, tr.gettext(RESCHEDULE), "mtg_move", meeting_id=mid)])
     if status in meetings.OPEN and not ended:
@@ -283,7 +328,22 @@ async def card_buttons(turn: Turn, staff: Staff, meeting: Meeting) -> list[list[
         rows.append([await token(turn, tr.gettext(label), "mtg_cancel", meeting_id=mid)])
     if status == MeetingStatus.NO_SHOW:
         rows.append([await token(turn, tr.gettext(NEW_TIME), "mtg_after_no_show", meeting_id=mid)])
+    for extra in turn.services.wiring.all(CARD_BUTTONS, ""):
+        rows += await extra(turn, staff, meeting)
     return rows
+
+
+async def guidance(turn: Turn, staff: Staff, meeting: Meeting) -> str | None:
+    """For a distributor with a GFI request in their queue: whom to assign."""
+    if meeting.type != MeetingType.GFI or meeting.status not in meetings.OPEN:
+        return None
+    for target in meeting.units:
+        if target.status in meetings.ACTIVE_UNIT and await meetings.distributes(
+            turn.session, staff, target.unit_id
+        ):
+            case = await meetings.case_ref(turn.session, meeting)
+            return turn.tr.gettext(GFI_GUIDANCE).format(case=case)
+    return None
 
 
 async def staff_card(
@@ -293,6 +353,9 @@ async def staff_card(
     extra = await feature_sections(turn, staff, meeting)
     if extra.lines:
         text = "\n".join([text, "", *extra.lines])
+    hint = await guidance(turn, staff, meeting)
+    if hint:
+        text = f"{text}\n\n💡 {hint}"
     if notice:
         text = f"{notice}\n\n{text}"
     rows = extra.buttons + await card_buttons(turn, staff, meeting)
@@ -334,9 +397,8 @@ async def staff_list(turn: Turn, staff: Staff) -> Outcome:
     found = await meetings.staff_meetings(turn.session, staff, meetings.OPEN)
     groups: dict[str, list[Meeting]] = {STAFF_UPCOMING: [], STAFF_REQUESTS: [], STAFF_OUTCOME: []}
     for meeting in found:
-        end = meetings.ends_at(meeting)
         participant = staff.id in await meetings.current_staff_ids(turn.session, meeting)
-        if meeting.status in meetings.TIMED and end is not None and end <= now:
+        if meeting.status in meetings.TIMED and meetings.has_ended(meeting, now):
             if participant:
                 groups[STAFF_OUTCOME].append(meeting)
         elif meeting.status in meetings.TIMED:

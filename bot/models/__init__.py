@@ -2,7 +2,7 @@
 each table; features import their own models from their module.
 """
 
-from bot.models import asks, inbox, meetings, nudges, survey
+from bot.models import asks, inbox, meetings, nudges, process, survey
 from bot.models.audit import AuditEntry
 from bot.models.base import Base
 from bot.models.chat import ButtonToken, ChatUser, FlowState, ProcessedUpdate
@@ -41,9 +41,10 @@ __all__ = [
     "StaffMembership",
     "Unit",
     "asks",
-    "inbox",
     "consent_units",
+    "inbox",
     "meetings",
     "nudges",
+    "process",
     "survey",
 ]

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, EncryptedJSON, EncryptedText
@@ -76,6 +76,8 @@ class Meeting(Base):
     # People outside the units the person asked for in their förmöte, added by staff: codes
     # such as "support_person", never names.
     guests: Mapped[list[str] | None] = mapped_column(JSON)
+    # When a staff member said "The meeting is over" (before or after the booked end).
+    ended_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -107,6 +109,38 @@ class MeetingUnit(Base):
     queued_at: Mapped[datetime]
 
     meeting: Mapped[Meeting] = relationship(back_populates="units")
+    # More people of the same unit; loaded with the unit, so no query is ever lazy.
+    also: Mapped[list[MeetingUnitStaff]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="MeetingUnitStaff.assigned_at"
+    )
+
+    def assigned_ids(self) -> list[int]:
+        """Everyone this unit sends: the first assigned person, then the others."""
+        if self.status != UnitRequestStatus.ASSIGNED or not self.assigned_staff_id:
+            return []
+        ids = [self.assigned_staff_id]
+        return ids + [a.staff_id for a in self.also if a.staff_id not in ids]
+
+
+class MeetingUnitStaff(Base):
+    """A second (third…) person a distributor assigned for the same unit: a GFI should meet
+    the people who would work with the individual, and that may be more than one."""
+
+    __tablename__ = "meeting_unit_staff"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["meeting_id", "unit_id"],
+            ["meeting_units.meeting_id", "meeting_units.unit_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    meeting_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    assigned_at: Mapped[datetime]
 
 
 class MeetingSlot(Base):

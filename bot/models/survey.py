@@ -47,6 +47,7 @@ class InvitationStatus(StrEnum):
     UNREACHABLE = "unreachable"  # no valid consent or no Telegram account to ask
     CLOSED = "closed"  # the individual said no, thanks, or withdrew consent after the offer
     EXPIRED = "expired"  # the time to answer ran out, answered or not
+    ELSEWHERE = "elsewhere"  # offered on paper or by phone; the chat does not ask as well
     CANCELLED = "cancelled"  # the outcome was changed: the meeting was not held after all
 
 
@@ -72,7 +73,9 @@ class SurveyInvitation(Base):
     due_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None] = mapped_column(index=True)
     offered_at: Mapped[datetime | None]
-    recorded_at: Mapped[datetime]  # when the meeting was recorded as held; timing starts here
+    # "chat", or "paper" / "phone" when staff handed it over or read it out (counts as offered).
+    offered_via: Mapped[str | None] = mapped_column(String(8))
+    recorded_at: Mapped[datetime]  # when the meeting ended (or was held); timing starts here
     updated_at: Mapped[datetime]
 
 

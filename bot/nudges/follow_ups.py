@@ -1,9 +1,6 @@
 """Nudges that close gaps outside a single meeting.
 
-- The transition check: a set number of days (default 14) after a referral, the individual is
-  asked whether their contact with the new unit has started. "No", or no answer within a few
-  days, tells the staff member who referred them; when the individual cannot be asked here
-  (no consent to reminders), that staff member is reminded to check instead.
+- The transition check after a referral lives in :mod:`bot.nudges.transitions`.
 - Consent about to end (default 14 days before): the individual hears what happens and how to
   renew; their responsible staff member hears it too.
 - A message that could not be delivered, or an individual who blocked the bot: the
@@ -15,18 +12,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.chat import access, audit
+from bot.chat import audit
 from bot.chat.turn import Services
-from bot.models import Consent, Individual, OutboxMessage, Unit
-from bot.models.meetings import Meeting
-from bot.models.nudges import TransitionCheck
-from bot.nudges import reminders
+from bot.models import Consent, Individual, OutboxMessage
+from bot.nudges import reminders, transitions
 from bot.outbox import queue as outbox
 from bot.outbox import timing
 from bot.people import contacts
@@ -42,18 +36,6 @@ KIND_FAILED = "delivery_failed"
 KIND_UNREACHABLE = "individual_unreachable"
 
 
-KIND_TRANSITION = "transition_check"
-
-
-KIND_TRANSITION_SILENT = "transition_unanswered"
-
-
-KIND_TRANSITION_NOT_STARTED = "transition_not_started"
-
-
-KIND_TRANSITION_STAFF_CHECK = "transition_staff_check"
-
-
 KIND_CONSENT_ENDING = "consent_ending"
 
 
@@ -61,19 +43,11 @@ KIND_CONSENT_ENDING_STAFF = "consent_ending_staff"
 
 
 STAFF_KINDS_ABOUT_A_CASE = (
-    KIND_TRANSITION_SILENT,
-    KIND_TRANSITION_NOT_STARTED,
-    KIND_TRANSITION_STAFF_CHECK,
+    *transitions.STAFF_KINDS,
     KIND_CONSENT_ENDING_STAFF,
     *reminders.MEETING_KINDS,
     reminders.KIND_CANNOT_COME,
 )
-
-
-STARTED_ACTION = "transition_started"
-
-
-NOT_STARTED_ACTION = "transition_not_started"
 
 
 RENEW_ACTION = "consent_renew"
@@ -85,30 +59,6 @@ FAILED = N_("I could not deliver {what} to {case}. Please reach them another way
 UNREACHABLE = N_(
     "{case} has blocked or left the chat with me, so my messages no longer reach them. "
     "Their reminders are stopped. Please reach them another way."
-)
-
-
-TRANSITION_ASK = N_(
-    "Hi! At the meeting on {date} you were referred to {unit}. "
-    "Has your contact with {unit} started?\n\n{contact}"
-)
-
-
-STARTED_LABEL = N_("Yes, it has started")
-
-
-NOT_STARTED_LABEL = N_("No, not yet")
-
-
-TRANSITION_SILENT = N_(
-    "{case} has not answered whether their contact with {unit} has started. They were "
-    "referred at the meeting on {date}. Please check with them."
-)
-
-
-TRANSITION_STAFF_CHECK = N_(
-    "Time to check whether the contact of {case} with {unit} has started. They were referred "
-    "at the meeting on {date}. I cannot ask them here, so please check with them."
 )
 
 
@@ -127,10 +77,7 @@ CONSENT_ENDING_STAFF = N_(
 )
 
 
-OUTBOX_KINDS = {
-    KIND_TRANSITION: N_("a question about their referral"),
-    KIND_CONSENT_ENDING: N_("a notice that their consent ends"),
-}
+OUTBOX_KINDS = {KIND_CONSENT_ENDING: N_("a notice that their consent ends")}
 
 
 async def delivery_failed(session: AsyncSession, clock: Clock, row: OutboxMessage) -> None:
@@ -202,149 +149,6 @@ async def stop_for_case(event: events.Event) -> None:
     await outbox.cancel(
         session, individual_id=individual_id, to_staff=True, kinds=STAFF_KINDS_ABOUT_A_CASE
     )
-
-
-@events.listen(events.MEETING_OUTCOME)
-async def on_outcome(event: events.Event) -> None:
-    """A referral at a held meeting gets a transition check."""
-    next_steps = event.data.get("next_steps") or []
-    unit_id = event.data.get("referred_to_unit_id")
-    meeting_id = event.data.get("meeting_id")
-    if event.data.get("outcome") != "held" or "referred" not in next_steps:
-        return
-    if not isinstance(unit_id, int) or not isinstance(meeting_id, int):
-        return
-    meeting = await event.session.get(Meeting, meeting_id)
-    if meeting is not None:
-        await plan_transition_check(event.session, event.clock, meeting, unit_id)
-
-
-async def plan_transition_check(
-    session: AsyncSession, clock: Clock, meeting: Meeting, unit_id: int
-) -> TransitionCheck | None:
-    settings = settings_of(session)
-    policy = timing.Policy.from_settings(settings)
-    now = clock.now()
-    if meeting.individual_id is None:
-        return None
-    existing = await session.scalar(
-        select(TransitionCheck).where(TransitionCheck.meeting_id == meeting.id)
-    )
-    if existing is not None:
-        return existing
-    person = await session.get(Individual, meeting.individual_id)
-    unit = await session.get(Unit, unit_id)
-    if person is None or unit is None:
-        return None
-    referred_at = meeting.starts_at or now
-    ask_day = policy.local(now).date() + timedelta(days=settings.transition_check_days)
-    check = TransitionCheck(
-        meeting_id=meeting.id,
-        individual_id=person.id,
-        unit_id=unit.id,
-        referring_staff_id=meeting.outcome_by_staff_id or meeting.requester_staff_id,
-        referred_at=referred_at,
-        ask_at=policy.at(ask_day, settings.individual_nudge_time),
-        created_at=now,
-    )
-    session.add(check)
-    await session.flush()
-    consent = await access.active_consent(session, person.id, now)
-    if person.telegram_id is None or consent is None or not consent.reminders:
-        await tell_referrer(
-            session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
-        )
-        return check
-    home = await contacts.home_unit(session, person, meeting)
-    row = await contacts.notify_individual(
-        session,
-        clock,
-        person,
-        kind=KIND_TRANSITION,
-        message=TRANSITION_ASK,
-        unit=home,
-        params={
-            "check_id": check.id,
-            "date": outbox.date_param(referred_at),
-            "unit": unit.name,
-            "contact": contacts.call_line(home),
-        },
-        buttons=[
-            [
-                {"label": STARTED_LABEL, "action": STARTED_ACTION, "payload": _own(check)},
-                {
-                    "label": NOT_STARTED_LABEL,
-                    "action": NOT_STARTED_ACTION,
-                    "payload": _own(check),
-                },
-            ]
-        ],
-        due_at=check.ask_at,
-        dedupe_key=f"transition:{check.id}",
-        subject=transition_subject(check),
-    )
-    if row is not None:
-        check.ask_at = row.due_at
-    silent_from = check.ask_at + timedelta(days=settings.transition_answer_days)
-    await tell_referrer(
-        session, clock, check, KIND_TRANSITION_SILENT, TRANSITION_SILENT, silent_from
-    )
-    return check
-
-
-def transition_subject(check: TransitionCheck) -> str:
-    return f"transition:{check.id}"
-
-
-def _own(check: TransitionCheck) -> dict[str, Any]:
-    return {"check_id": check.id}
-
-
-async def tell_referrer(
-    session: AsyncSession,
-    clock: Clock,
-    check: TransitionCheck,
-    kind: str,
-    message: str,
-    due_at: datetime | None = None,
-) -> None:
-    staff = await contacts.active_staff(session, check.referring_staff_id)
-    person = await session.get(Individual, check.individual_id)
-    unit = await session.get(Unit, check.unit_id)
-    if staff is None or staff.telegram_id is None or person is None or unit is None:
-        return
-    await contacts.notify_staff(
-        session,
-        clock,
-        staff,
-        individual=person,
-        kind=kind,
-        message=message,
-        params={
-            "check_id": check.id,
-            "case": person.case_ref,
-            "unit": unit.name,
-            "date": outbox.date_param(check.referred_at),
-        },
-        due_at=due_at,
-        dedupe_key=f"{kind}:{check.id}",
-        subject=transition_subject(check),
-    )
-
-
-async def _unanswered(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
-    check_id = row.params.get("check_id")
-    check = await session.get(TransitionCheck, check_id) if isinstance(check_id, int) else None
-    return check is not None and check.answer is None
-
-
-outbox.guard(KIND_TRANSITION)(_unanswered)
-
-
-outbox.guard(KIND_TRANSITION_SILENT)(_unanswered)
-
-
-outbox.guard(KIND_TRANSITION_STAFF_CHECK)(_unanswered)
 
 
 @jobs.every(3600, "consent_ending_notices")

@@ -1,4 +1,5 @@
-"""Staff looking at cases: ``/cases``, ``/case K-…``, an alias, closing a case.
+"""Staff looking at cases: ``/cases``, ``/case K-…``, an alias, and the button that starts
+closing a case (the closure itself is :mod:`bot.nudges.closure_chat`).
 
 Opening a case is audited; a case outside the staff member's units is refused (and audited)
 the same way whether it exists or not, so references cannot be probed.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -18,6 +20,7 @@ from bot.chat.turn import Turn
 from bot.models import Consent, Individual, IndividualInvite, Role, Staff, consent_units
 from bot.people import consent, individuals
 from bot.platform.i18n import N_
+from bot.platform.wiring import mark
 from flows.screens import Button, Outcome, Screen, rows
 
 MAX_LISTED = 40
@@ -35,14 +38,6 @@ CASES_HEAD = N_("Cases of your units:")
 CASES_NONE = N_("There are no cases for your units yet. /invite creates a link for a person.")
 CASE_USAGE = N_("Write the case number after the command, like this: /case K-7F3Q")
 CLOSE = N_("Close the case")
-CLOSE_CONFIRM = N_(
-    "Close case {case_ref}? Nothing more is sent to the person, and the data is erased after "
-    "{days} days."
-)
-CLOSE_YES = N_("Yes, close it")
-CLOSE_NO = N_("No")
-CLOSED = N_("Case {case_ref} is closed.")
-NOT_CLOSED = N_("Case {case_ref} stays open.")
 ALIAS_USAGE = N_(
     "Write the case number and a short alias, like this: /alias K-7F3Q Anna. Please do not "
     "write full names or personal identity numbers."
@@ -50,6 +45,26 @@ ALIAS_USAGE = N_(
 ALIAS_TOO_LONG = N_("The alias may be at most {n} characters.")
 ALIAS_IDENTITY = N_("That looks like a personal identity number. It cannot be stored.")
 ALIAS_SAVED = N_("The alias for case {case_ref} is saved. Only staff see it.")
+
+
+CASE_SECTION = "case_section"
+
+
+@dataclass
+class CaseSection:
+    """Lines and buttons a feature adds to ``/case``, such as a SIP or open transitions."""
+
+    lines: list[str] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+SectionFunction = Callable[[Turn, Staff, Individual], Awaitable[CaseSection]]
+
+
+def case_section(function: SectionFunction) -> SectionFunction:
+    """Mark ``async def section(turn, staff, case) -> CaseSection``; ``/case`` shows what each
+    returns after the case's own lines, once access to the case has been checked."""
+    return mark(CASE_SECTION, "")(function)
 
 
 async def list_cases(turn: Turn) -> Outcome:
@@ -100,7 +115,7 @@ async def open_case(turn: Turn, ref: str, *, replace: bool = False) -> Outcome:
         if await access.staff_by_telegram(turn.session, turn.telegram_id) is None:
             return await access.refuse(turn, "case")
         return Outcome.message(turn.tr.gettext(CASE_USAGE))
-    allowed = await _allowed(turn, ref)
+    allowed = await allowed_case(turn, ref)
     if isinstance(allowed, Outcome):
         return allowed
     member, case = allowed
@@ -110,7 +125,12 @@ async def open_case(turn: Turn, ref: str, *, replace: bool = False) -> Outcome:
     lines = [turn.tr.gettext(CASE_HEAD).format(case_ref=case.case_ref), ""]
     lines += await _status_lines(turn, case)
     keyboard: list[list[Button]] = []
-    if case.closed_at is None and await _may_close(turn, member, case):
+    for section in turn.services.wiring.all(CASE_SECTION, ""):
+        found: CaseSection = await section(turn, member, case)
+        if found.lines:
+            lines += ["", *found.lines]
+        keyboard += found.buttons
+    if case.closed_at is None and await may_close(turn, member, case):
         data = await buttons.issue(
             turn.session, turn.clock, turn.telegram_id, "case_close", {"case_ref": case.case_ref}
         )
@@ -126,7 +146,7 @@ async def set_alias(turn: Turn, arguments: str) -> Outcome:
         if await access.staff_by_telegram(turn.session, turn.telegram_id) is None:
             return await access.refuse(turn, "alias")
         return Outcome.message(turn.tr.gettext(ALIAS_USAGE))
-    allowed = await _allowed(turn, ref)
+    allowed = await allowed_case(turn, ref)
     if isinstance(allowed, Outcome):
         return allowed
     member, case = allowed
@@ -148,59 +168,7 @@ async def _open_pressed(turn: Turn, payload: dict[str, Any]) -> Outcome:
     return await open_case(turn, str(payload.get("case_ref") or ""), replace=False)
 
 
-@actions.action("case_close")
-async def _close_pressed(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    allowed = await _allowed(turn, str(payload.get("case_ref") or ""), toast=True)
-    if isinstance(allowed, Outcome):
-        return allowed
-    member, case = allowed
-    if not await _may_close(turn, member, case):
-        return await access.refuse(
-            turn, "case_close", access.NOT_YOUR_CASE, case_ref=case.case_ref, toast=True
-        )
-    group = f"case-close:{secrets.token_hex(6)}"
-    own = {"case_ref": case.case_ref}
-    yes = await buttons.issue(
-        turn.session, turn.clock, turn.telegram_id, "case_close_yes", own, group=group
-    )
-    no = await buttons.issue(
-        turn.session, turn.clock, turn.telegram_id, "case_close_no", own, group=group
-    )
-    text = turn.tr.gettext(CLOSE_CONFIRM).format(
-        case_ref=case.case_ref, days=turn.services.settings.retention_days
-    )
-    keyboard = [[Button(turn.tr.gettext(CLOSE_YES), yes), Button(turn.tr.gettext(CLOSE_NO), no)]]
-    return Outcome([Screen(text, keyboard)])
-
-
-@actions.action("case_close_yes")
-async def _close_confirmed(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    allowed = await _allowed(turn, str(payload.get("case_ref") or ""), toast=True)
-    if isinstance(allowed, Outcome):
-        return allowed
-    member, case = allowed
-    if not await _may_close(turn, member, case):
-        return await access.refuse(
-            turn, "case_close", access.NOT_YOUR_CASE, case_ref=case.case_ref, toast=True
-        )
-    if case.closed_at is None:
-        retention = timedelta(days=turn.services.settings.retention_days)
-        await individuals.close_case(
-            turn.session, turn.clock, case, retention=retention, actor=f"staff:{member.id}"
-        )
-    return Outcome([Screen(turn.tr.gettext(CLOSED).format(case_ref=case.case_ref))])
-
-
-@actions.action("case_close_no")
-async def _close_cancelled(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    allowed = await _allowed(turn, str(payload.get("case_ref") or ""), toast=True)
-    if isinstance(allowed, Outcome):
-        return allowed
-    _member, case = allowed
-    return Outcome([Screen(turn.tr.gettext(NOT_CLOSED).format(case_ref=case.case_ref))])
-
-
-async def _allowed(
+async def allowed_case(
     turn: Turn, ref: str, *, toast: bool = False
 ) -> tuple[Staff, Individual] | Outcome:
     member = await access.staff_by_telegram(turn.session, turn.telegram_id)
@@ -218,7 +186,7 @@ async def _allowed(
     return member, case
 
 
-async def _may_close(turn: Turn, member: Staff, case: Individual) -> bool:
+async def may_close(turn: Turn, member: Staff, case: Individual) -> bool:
     """The responsible staff member, or an admin of a unit the case's consent covers."""
     if case.responsible_staff_id == member.id:
         return True

@@ -68,21 +68,22 @@ def call_line(unit: Unit | None) -> dict[str, Any]:
 
 
 async def meeting_staff(session: AsyncSession, meeting: Meeting) -> list[Staff]:
-    """The organiser first, then each unit's assigned staff member; each once."""
+    """The organiser first, then everyone each unit assigned; each once."""
     ids: list[int] = []
     if meeting.requester_staff_id is not None:
         ids.append(meeting.requester_staff_id)
-    assigned = await session.scalars(
-        select(MeetingUnit.assigned_staff_id)
+    targets = await session.scalars(
+        select(MeetingUnit)
         .where(
             MeetingUnit.meeting_id == meeting.id,
             MeetingUnit.status == UnitRequestStatus.ASSIGNED,
         )
         .order_by(MeetingUnit.unit_id)
     )
-    for staff_id in assigned:
-        if staff_id is not None and staff_id not in ids:
-            ids.append(staff_id)
+    for target in targets:
+        for staff_id in target.assigned_ids():
+            if staff_id not in ids:
+                ids.append(staff_id)
     found = [await active_staff(session, staff_id) for staff_id in ids]
     return [staff for staff in found if staff is not None]
 

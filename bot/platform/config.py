@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     preparation_reminders: int = Field(default=2, ge=0, le=2)
     preparation_reminder_hour: int = Field(default=10, ge=7, le=20)
     # participation survey (SIP-kollen)
-    survey_delay_minutes: int = Field(default=60, ge=0, le=10080)
+    survey_delay_minutes: int = Field(default=0, ge=0, le=1440)
     survey_reminder_days: int = Field(default=2, ge=1, le=30)
     survey_expiry_days: int = Field(default=14, ge=1, le=90)
     survey_min_group_size: int = Field(default=5, ge=3, le=1000)
@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     sip_followup_individual_days: int = Field(default=3, ge=1, le=30)
     transition_check_days: int = Field(default=14, ge=1, le=365)
     transition_answer_days: int = Field(default=3, ge=1, le=30)
+    transition_unit_days: int = Field(default=5, ge=1, le=30)  # working days
+    transition_escalate_days: int = Field(default=3, ge=1, le=30)  # working days
     consent_expiry_notice_days: int = Field(default=14, ge=1, le=90)
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
     outbox_concurrency: int = Field(default=8, ge=1, le=64)

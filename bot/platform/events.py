@@ -21,6 +21,8 @@ MEETING_CONFIRMED = "meeting_confirmed"
 MEETING_RESCHEDULED = "meeting_rescheduled"
 MEETING_CANCELLED = "meeting_cancelled"
 MEETING_OUTCOME = "meeting_outcome"
+# A participant said "The meeting is over" (``meeting_id``), possibly before the booked end.
+MEETING_ENDED = "meeting_ended"
 INDIVIDUAL_CANNOT_COME = "individual_cannot_come"
 CONSENT_GIVEN = "consent_given"
 CONSENT_WITHDRAWN = "consent_withdrawn"

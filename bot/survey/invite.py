@@ -1,9 +1,15 @@
-"""Asking the individual after every held meeting they took part in (SIP-kollen).
+"""Asking the individual at the end of every shared meeting they took part in (SIP-kollen).
 
-A held meeting becomes an invitation in the same transaction as the outcome, so none is
-forgotten. A job then plans it: the consent decides whether the person is asked at all
-(meetings declined in consent are counted apart, so the offered rate stays honest), and the
-invitation and one reminder go to the outbox with a time to answer.
+The handbook wants every shared meeting to end with the evaluation, so the invitation goes
+when the meeting ends: when a participant says "The meeting is over", or else at the booked
+end time, unless the meeting was cancelled. A confirmed meeting opens a waiting invitation in
+the same transaction, so none is forgotten; a no-show (or "it did not happen") cancels it,
+and a meeting recorded as held without either still gets one at once.
+
+A job plans each invitation once it is due: the consent decides whether the person is asked
+at all (meetings declined in consent are counted apart, so the offered rate stays honest), and
+the invitation and one reminder go to the outbox with a time to answer. Staff can also record
+that they offered it on paper or by phone, which counts as offered.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat import access
 from bot.chat.turn import Services
 from bot.models import Individual, OutboxMessage, OutboxStatus, Unit
-from bot.models.meetings import Meeting, MeetingType, MeetingUnit
+from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit
 from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyReceipt
 from bot.outbox import queue as outbox
 from bot.people import contacts
 from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
+from bot.platform.context import settings_of
 from bot.platform.i18n import N_
 from bot.survey.record import (
     KIND_INVITATION,
@@ -42,6 +49,12 @@ MEETING_TYPE_LABELS = {
 }
 
 HELD = "held"
+
+
+TIMED = (MeetingStatus.INVITED, MeetingStatus.CONFIRMED)
+
+
+CANNOT_COME = "cannot_come"  # the individual's answer to a reminder (see bot.nudges.reminders)
 
 
 JOB_SECONDS = 30
@@ -97,6 +110,63 @@ async def _on_outcome(event: events.Event) -> None:
         await note_outcome(event.session, event.clock, meeting_id, outcome)
 
 
+@events.listen(events.MEETING_CONFIRMED)
+@events.listen(events.MEETING_RESCHEDULED)
+async def _on_booked(event: events.Event) -> None:
+    meeting_id = event.data.get("meeting_id")
+    if isinstance(meeting_id, int):
+        await expect(event.session, event.clock, meeting_id)
+
+
+@events.listen(events.MEETING_ENDED)
+async def _on_ended(event: events.Event) -> None:
+    meeting_id = event.data.get("meeting_id")
+    if isinstance(meeting_id, int):
+        await note_outcome(event.session, event.clock, meeting_id, HELD)
+
+
+@events.listen(events.MEETING_CANCELLED)
+async def _on_cancelled(event: events.Event) -> None:
+    meeting_id = event.data.get("meeting_id")
+    if isinstance(meeting_id, int):
+        await note_outcome(event.session, event.clock, meeting_id, "cancelled")
+
+
+def _took_part(meeting: Meeting) -> bool:
+    return MeetingType(meeting.type) is not MeetingType.STAFF_ONLY and (
+        meeting.individual_id is not None
+    )
+
+
+def booked_end(meeting: Meeting, settings: Settings) -> datetime | None:
+    if meeting.starts_at is None or meeting.status not in TIMED:
+        return None
+    end = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+    return end + timedelta(minutes=settings.survey_delay_minutes)
+
+
+async def expect(session: AsyncSession, clock: Clock, meeting_id: int) -> SurveyInvitation | None:
+    """A booked meeting with the person: an invitation waits for its end (moved with it)."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or not _took_part(meeting):
+        return None
+    existing = await session.scalar(
+        select(SurveyInvitation).where(SurveyInvitation.meeting_id == meeting_id)
+    )
+    due = booked_end(meeting, settings_of(session))
+    now = clock.now()
+    if existing is None:
+        existing = await _new(session, meeting, now)
+    elif existing.status not in (InvitationStatus.NEW, InvitationStatus.CANCELLED):
+        return existing
+    existing.status = InvitationStatus.NEW
+    existing.due_at = due
+    existing.recorded_at = due or now
+    existing.meeting_at = meeting.starts_at or now
+    existing.updated_at = now
+    return existing
+
+
 async def note_outcome(
     session: AsyncSession, clock: Clock, meeting_id: int, outcome: str
 ) -> SurveyInvitation | None:
@@ -108,26 +178,32 @@ async def note_outcome(
         select(SurveyInvitation).where(SurveyInvitation.meeting_id == meeting_id)
     )
     now = clock.now()
-    took_part = (
-        outcome == HELD
-        and MeetingType(meeting.type) is not MeetingType.STAFF_ONLY
-        and meeting.individual_id is not None
-    )
+    took_part = outcome == HELD and _took_part(meeting)
     if not took_part:
         if existing is not None and existing.status in (
             InvitationStatus.NEW,
             InvitationStatus.QUEUED,
+            InvitationStatus.ELSEWHERE,
         ):
             existing.status = InvitationStatus.CANCELLED
             existing.updated_at = now
             await outbox.cancel(session, subject=subject(existing.id))
         return existing
-    if existing is not None:
-        if existing.status == InvitationStatus.CANCELLED:
-            existing.status = InvitationStatus.NEW
-            existing.recorded_at = now
-            existing.updated_at = now
-        return existing
+    if existing is None:
+        existing = await _new(session, meeting, now)
+    if existing.status == InvitationStatus.CANCELLED or (
+        existing.status == InvitationStatus.NEW
+        and (existing.due_at is None or existing.due_at > now)
+    ):
+        # Over (or held) now: the questions go now, not at the booked end.
+        existing.status = InvitationStatus.NEW
+        existing.due_at = now
+        existing.recorded_at = now
+        existing.updated_at = now
+    return existing
+
+
+async def _new(session: AsyncSession, meeting: Meeting, now: datetime) -> SurveyInvitation:
     invitation = SurveyInvitation(
         meeting_id=meeting.id,
         individual_id=meeting.individual_id,
@@ -135,6 +211,7 @@ async def note_outcome(
         meeting_type=str(MeetingType(meeting.type).value),
         unit_ids=await _units_involved(session, meeting),
         meeting_at=meeting.starts_at or now,
+        due_at=now,
         recorded_at=now,
         updated_at=now,
     )
@@ -171,7 +248,7 @@ async def close_for(session: AsyncSession, clock: Clock, individual_id: int) -> 
         select(SurveyInvitation).where(SurveyInvitation.individual_id == individual_id)
     )
     for invitation in list(invitations):
-        offered = await _note_offered(session, invitation)
+        offered = await note_offered(session, invitation)
         if invitation.status in (InvitationStatus.NEW, InvitationStatus.QUEUED):
             invitation.status = InvitationStatus.CLOSED if offered else InvitationStatus.DECLINED
             invitation.updated_at = clock.now()
@@ -202,7 +279,10 @@ async def run(services: Services) -> None:
 async def plan(session: AsyncSession, settings: Settings, clock: Clock, limit: int = 200) -> int:
     query = (
         select(SurveyInvitation)
-        .where(SurveyInvitation.status == InvitationStatus.NEW)
+        .where(
+            SurveyInvitation.status == InvitationStatus.NEW,
+            SurveyInvitation.due_at <= clock.now(),
+        )
         .order_by(SurveyInvitation.id)
         .limit(limit)
     )
@@ -219,6 +299,25 @@ async def _plan_one(
     session: AsyncSession, settings: Settings, clock: Clock, invitation: SurveyInvitation
 ) -> None:
     now = clock.now()
+    meeting = (
+        await session.get(Meeting, invitation.meeting_id)
+        if invitation.meeting_id is not None
+        else None
+    )
+    if meeting is not None and meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.NO_SHOW):
+        invitation.status = InvitationStatus.CANCELLED
+        invitation.updated_at = now
+        return
+    if (
+        meeting is not None
+        and meeting.status in TIMED
+        and meeting.ended_at is None
+        and meeting.individual_answer == CANNOT_COME
+    ):
+        # They said they could not come: only "it was held" (or "it is over") asks them.
+        invitation.due_at = None
+        invitation.updated_at = now
+        return
     invitation.month = month_of(invitation.meeting_at, settings.tz)
     invitation.survey_version = survey_flow.VERSION
     invitation.updated_at = now
@@ -237,7 +336,7 @@ async def _plan_one(
     if not consent.survey:
         invitation.status = InvitationStatus.DECLINED
         return
-    due = invitation.recorded_at + timedelta(minutes=settings.survey_delay_minutes)
+    due = invitation.due_at or now
     expires = due + timedelta(days=settings.survey_expiry_days)
     invitation.due_at = due
     invitation.expires_at = expires
@@ -269,6 +368,7 @@ async def _plan_one(
     )
     if row is not None:
         invitation.outbox_id = row.id
+        invitation.offered_via = "chat"
     reminder_at = due + timedelta(days=settings.survey_reminder_days)
     if reminder_at < expires:
         await contacts.notify_individual(
@@ -324,7 +424,7 @@ async def refresh(session: AsyncSession, clock: Clock) -> None:
         await outbox.cancel(session, subject=subject(invitation.id))
 
 
-async def _note_offered(session: AsyncSession, invitation: SurveyInvitation) -> bool:
+async def note_offered(session: AsyncSession, invitation: SurveyInvitation) -> bool:
     """Whether the invitation went out, copying the time from the outbox if not done yet."""
     if invitation.offered_at is None and invitation.outbox_id is not None:
         row = await session.get(OutboxMessage, invitation.outbox_id)

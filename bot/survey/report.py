@@ -22,6 +22,7 @@ from bot.models import OutboxMessage, OutboxStatus, Unit
 from bot.models.survey import InvitationStatus, SurveyInvitation, SurveyResponse
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
+from bot.survey import goals as goal_figures
 from flows import survey as survey_flow
 
 FLOOR = 3  # no setting can show a group smaller than this
@@ -126,6 +127,7 @@ class Report:
     comments: tuple[str, ...] = ()
     other_versions: int = 0
     months: tuple[MonthResult, ...] = ()
+    goals: goal_figures.Goals = field(default_factory=goal_figures.Goals)
 
     @property
     def suppressed(self) -> bool:
@@ -195,6 +197,16 @@ async def build(
         comments=comments,
         other_versions=other_versions if shown and other_versions >= floor else 0,
         months=_months(tallies, floor),
+        goals=await goal_figures.build(
+            session,
+            settings,
+            clock.now(),
+            query.first_month,
+            query.last_month,
+            query.unit_ids,
+            query.meeting_type,
+            floor,
+        ),
     )
 
 

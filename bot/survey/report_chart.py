@@ -12,7 +12,7 @@ import io
 import math
 import textwrap
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.platform.i18n import Translator
 from bot.survey import report_texts as texts
@@ -20,7 +20,7 @@ from bot.survey.report import Report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 # Red to blue through grey: reads as bad to good, and works for red-green colour blindness.
 STEP_COLOURS = ("#ca0020", "#f4a582", "#d4d4d4", "#92c5de", "#0571b0")
@@ -32,6 +32,7 @@ _DRAWING = threading.Lock()
 LINE_COLOURS = ("#4d4d4d", "#e08214", "#0571b0")
 # Different marks and sizes, so that lines meeting at the same value stay visible.
 LINE_MARKS = (("s", 9), ("o", 6), ("D", 4))
+GOALS_HEIGHT = 2.6  # inches under the survey results for the goals' figures
 
 
 def render_png(report: Report, tr: Translator) -> bytes:
@@ -44,14 +45,17 @@ def _render(report: Report, tr: Translator) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-    figure = Figure(figsize=(10, 10.5), dpi=110)
+    figure = Figure(figsize=(10, 10.5 + GOALS_HEIGHT), dpi=110)
     FigureCanvasAgg(figure)
-    _header(figure, report, tr)
+    parts: Any = figure.subfigures(2, 1, height_ratios=(10.5, GOALS_HEIGHT))
+    top, bottom = parts[0], parts[1]
+    _header(top, report, tr)
     if report.suppressed:
-        _suppressed(figure.add_axes((0.04, 0.36, 0.92, 0.40)), report, tr)
+        _suppressed(top.add_axes((0.04, 0.36, 0.92, 0.40)), report, tr)
     else:
-        _bars(figure.add_axes((0.36, 0.36, 0.50, 0.42)), report, tr)
-        _trend(figure.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
+        _bars(top.add_axes((0.36, 0.36, 0.50, 0.42)), report, tr)
+        _trend(top.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
+    _goals(bottom, report, tr)
     figure.draw_without_rendering()
     shown = [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
     buffer = io.BytesIO()
@@ -63,7 +67,24 @@ def _render(report: Report, tr: Translator) -> bytes:
     return buffer.getvalue()
 
 
-def _header(figure: Figure, report: Report, tr: Translator) -> None:
+def _goals(figure: Figure | SubFigure, report: Report, tr: Translator) -> None:
+    """The goals' figures, one line each, under the survey results: shown even when the
+    survey has too few answers, since they count people, cases and meetings."""
+    rows = texts.goal_rows(report, tr)
+    figure.text(0.04, 0.90, tr.gettext(texts.GOALS), fontsize=13, weight="bold", color=INK)
+    step = 0.78 / max(len(rows), 1)
+    for position, row in enumerate(rows):
+        y = 0.74 - position * step
+        figure.text(0.04, y, row.label, fontsize=10.5, color=INK, va="center")
+        if row.shown:
+            figure.text(0.62, y, row.value, fontsize=12, weight="bold", color=INK, va="center")
+            figure.text(0.75, y, row.detail, fontsize=9.5, color=MUTED, va="center")
+        else:
+            label = tr.gettext(texts.GOAL_TOO_FEW)
+            figure.text(0.62, y, label, fontsize=10, color=MUTED, va="center", style="italic")
+
+
+def _header(figure: Figure | SubFigure, report: Report, tr: Translator) -> None:
     rates = report.rates
     figure.text(0.04, 0.965, tr.gettext(texts.TITLE), fontsize=18, weight="bold", color=INK)
     figure.text(0.04, 0.935, texts.subtitle(report, tr), fontsize=11.5, color=MUTED)

@@ -30,15 +30,31 @@ H_OFFERED_RATE = N_("Offered rate (%)")
 H_RESPONSES = N_("Responses")
 H_RESPONSE_RATE = N_("Response rate (%)")
 H_POSITIVE = N_("Answered 4 or 5 (%)")
+H_COUNT = N_("Count")
+H_VALUE = N_("Value (percent or days)")
 H_NOTE = N_("Note")
 S_TOTAL = N_("total")
 S_QUESTION = N_("question")
 S_MONTH = N_("month")
 S_ANSWERED_BY = N_("answered by")
+S_GOAL = N_("goal")
 PER_QUESTION = N_("Per question")
 ANSWERED_BY = N_("Who answered")
 COMMENTS = N_("What could have been better")
 SHARE = N_("{step} (%)")
+PAPER_TITLE = N_("About the meeting you took part in")
+PAPER_INTRO = N_(
+    "A few short sentences about the meeting. For each one, put a cross in the box that fits "
+    "best, from 1 (not at all) to 5 (yes, completely). You can leave any sentence out. Do not "
+    "write your name: the answers are anonymous. Answering is voluntary and does not affect "
+    "your care or support."
+)
+PAPER_MEETING = N_("Meeting (for example GFI or SIP meeting): ______________  Month: ________")
+PAPER_WHO = N_("Who is answering?")
+PAPER_BETTER = N_("What could have been better? (Please no names or diagnoses.)")
+PAPER_AFTER = N_(
+    "Hand the sheet back folded, or put it in the box for answers. Thank you for your help!"
+)
 
 
 def caption(report: Report, tr: Translator) -> str:
@@ -47,6 +63,8 @@ def caption(report: Report, tr: Translator) -> str:
         texts.subtitle(report, tr),
         "",
         *texts.summary_lines(report, tr),
+        "",
+        *texts.goal_lines(report, tr),
     ]
     return "\n".join(lines)[:CAPTION_LIMIT]
 
@@ -72,6 +90,8 @@ def _headers(tr: Translator) -> list[str]:
         tr.gettext(H_RESPONSES),
         tr.gettext(H_RESPONSE_RATE),
         tr.gettext(H_POSITIVE),
+        tr.gettext(H_COUNT),
+        tr.gettext(H_VALUE),
         tr.gettext(H_NOTE),
     ]
 
@@ -86,7 +106,7 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
     span = f"{report.query.first_month}..{report.query.last_month}"
     too_few = tr.gettext(texts.TOO_FEW_SHORT)
     if report.suppressed:
-        writer.writerow([tr.gettext(S_TOTAL), span, *[""] * 16, too_few])
+        writer.writerow([tr.gettext(S_TOTAL), span, *[""] * 18, too_few])
     else:
         writer.writerow(
             [
@@ -105,6 +125,8 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 _number(rates.response_rate),
                 "",
                 "",
+                "",
+                "",
             ]
         )
     for question in report.questions:
@@ -117,18 +139,18 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 question.n if shown else "",
                 *([_number(share) for share in question.shares] if shown else blank_shares),
                 question.skipped if shown else "",
-                *[""] * 8,
+                *[""] * 10,
                 "" if shown else too_few,
             ]
         )
     if not report.suppressed:
         for code, count in sorted(report.answered_by.items()):
             writer.writerow(
-                [tr.gettext(S_ANSWERED_BY), span, _answered_by(code, tr), count, *[""] * 15]
+                [tr.gettext(S_ANSWERED_BY), span, _answered_by(code, tr), count, *[""] * 17]
             )
     for month in report.months:
         if not month.shown:
-            writer.writerow([tr.gettext(S_MONTH), month.month, *[""] * 16, too_few])
+            writer.writerow([tr.gettext(S_MONTH), month.month, *[""] * 18, too_few])
             continue
         writer.writerow(
             [
@@ -147,6 +169,23 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 _number(month.rates.response_rate),
                 _number(month.positive),
                 "",
+                "",
+                "",
+            ]
+        )
+    goal_too_few = tr.gettext(texts.GOAL_TOO_FEW)
+    for goal in texts.goal_rows(report, tr):
+        number = "" if goal.number is None else f"{goal.number:.1f}"
+        writer.writerow(
+            [
+                tr.gettext(S_GOAL),
+                span,
+                goal.label,
+                "" if goal.group is None else goal.group,
+                *[""] * 14,
+                "" if goal.count is None else goal.count,
+                number,
+                goal.detail if goal.shown else goal_too_few,
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
@@ -166,6 +205,17 @@ img { max-width: 100%; border: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+section.paper { border-top: 2px dashed #999; margin-top: 3rem; padding-top: 1rem; }
+section.paper table.statements td { text-align: center; font-size: 1.4rem; }
+section.paper table.statements td:first-child { text-align: left; font-size: 1rem; }
+section.paper table.statements th { text-align: center; }
+section.paper div.lines { height: 6rem; border-bottom: 1px solid #999;
+  background: repeating-linear-gradient(transparent 0 1.9rem, #bbb 1.9rem 2rem); }
+p.small { font-size: 0.85rem; color: #444; }
+@media print {
+  body { margin: 0; max-width: none; }
+  section.paper { break-before: page; border-top: none; margin-top: 0; }
+}
 """
 
 
@@ -197,8 +247,48 @@ def html_page(report: Report, tr: Translator, png: bytes) -> str:
         parts += [f"<h2>{e(tr.gettext(COMMENTS))}</h2>", "<ul>"]
         parts += [f"<li>{e(comment)}</li>" for comment in report.comments]
         parts.append("</ul>")
+    parts += _goal_table(report, tr)
+    parts += paper_page(tr)
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
+
+
+def _goal_table(report: Report, tr: Translator) -> list[str]:
+    rows = [f"<h2>{html.escape(tr.gettext(texts.GOALS))}</h2>", "<table>"]
+    for goal in texts.goal_rows(report, tr):
+        if goal.shown:
+            rows.append(_row([goal.label, goal.value, goal.detail]))
+        else:
+            rows.append(_row([goal.label, tr.gettext(texts.GOAL_TOO_FEW)]))
+    rows.append("</table>")
+    return rows
+
+
+def paper_page(tr: Translator) -> list[str]:
+    """The seven statements on a page of their own, for people who answer on paper."""
+    e = html.escape
+    faces = texts.scale_labels(tr)
+    head = ["", *faces, tr.gettext(survey_flow.RATHER_NOT)]
+    rows = [
+        '<section class="paper">',
+        f"<h1>{e(tr.gettext(PAPER_TITLE))}</h1>",
+        f"<p>{e(tr.gettext(PAPER_INTRO))}</p>",
+        f"<p>{e(tr.gettext(PAPER_MEETING))}</p>",
+        '<table class="statements">',
+        _row(head, header=True),
+    ]
+    for question in survey_flow.questions():
+        rows.append(_row([f"“{tr.gettext(question.title)}”", *["☐"] * (len(head) - 1)]))
+    rows.append("</table>")
+    who = "  ".join(f"☐ {tr.gettext(o.label)}" for o in survey_flow.ANSWERED_BY_OPTIONS)
+    rows += [
+        f"<p>{e(tr.gettext(PAPER_WHO))} {e(who)}</p>",
+        f"<p>{e(tr.gettext(PAPER_BETTER))}</p>",
+        '<div class="lines"></div>',
+        f'<p class="small">{e(tr.gettext(PAPER_AFTER))}</p>',
+        "</section>",
+    ]
+    return rows
 
 
 def _question_table(report: Report, tr: Translator) -> list[str]:

@@ -3,12 +3,14 @@ the HTML page say the same thing in the reader's language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 
 from bot.models.meetings import MeetingType
 from bot.platform.i18n import N_, Translator
+from bot.survey.goals import Share
 from bot.survey.invite import MEETING_TYPE_LABELS
 from bot.survey.report import Report
 
@@ -91,4 +93,84 @@ def summary_lines(report: Report, tr: Translator) -> list[str]:
         lines.append(tr.gettext(WAITING).format(waiting=rates.waiting))
     if report.other_versions:
         lines.append(tr.gettext(OTHER_VERSIONS).format(n=report.other_versions))
+    return lines
+
+
+GOALS = N_("The goals' figures")
+GOAL_SIP_OFFERED = N_("People with a SIP who were offered the survey")
+GOAL_BOTH = N_("Cases with both organisations that have a SIP")
+GOAL_GFI_DAYS = N_("From GFI request to meeting (median)")
+GOAL_NO_SHOWS = N_("Meetings the person did not come to")
+GOAL_OPEN = N_("Referrals still open after 14 days")
+OF_PEOPLE = N_("{part} of {whole} people")
+OF_CASES = N_("{part} of {whole} cases")
+OF_MEETINGS = N_("{part} of {whole} meetings")
+OF_REFERRALS = N_("{part} of {whole} referrals")
+GFIS = N_("{n} GFIs")
+DAYS = N_("{days} days")
+GOAL_TOO_FEW = N_("too few to show")
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    """One figure as every format shows it; ``value`` and ``detail`` empty when too few."""
+
+    code: str
+    label: str
+    shown: bool
+    value: str
+    detail: str
+    number: float | None  # what a spreadsheet gets: a percentage or a number of days
+    count: int | None
+    group: int | None
+
+
+def _share_row(code: str, label: str, share: Share, detail: str, tr: Translator) -> GoalRow:
+    if not share.shown:
+        return GoalRow(code, tr.gettext(label), False, "", "", None, None, None)
+    return GoalRow(
+        code,
+        tr.gettext(label),
+        True,
+        percent(share.rate, tr),
+        tr.gettext(detail).format(part=share.part, whole=share.whole),
+        None if share.rate is None else share.rate * 100,
+        share.part,
+        share.whole,
+    )
+
+
+def goal_rows(report: Report, tr: Translator) -> list[GoalRow]:
+    goals = report.goals
+    median = goals.gfi_days
+    if median.shown and median.days is not None:
+        days = format_decimal(round(median.days, 1), locale=tr.locale)
+        gfi = GoalRow(
+            "gfi_days",
+            tr.gettext(GOAL_GFI_DAYS),
+            True,
+            tr.gettext(DAYS).format(days=days),
+            tr.gettext(GFIS).format(n=median.n),
+            round(median.days, 1),
+            None,
+            median.n,
+        )
+    else:
+        gfi = GoalRow("gfi_days", tr.gettext(GOAL_GFI_DAYS), False, "", "", None, None, None)
+    return [
+        _share_row("sip_offered", GOAL_SIP_OFFERED, goals.sip_offered, OF_PEOPLE, tr),
+        _share_row("both_with_sip", GOAL_BOTH, goals.both_with_sip, OF_CASES, tr),
+        gfi,
+        _share_row("no_shows", GOAL_NO_SHOWS, goals.no_shows, OF_MEETINGS, tr),
+        _share_row("open_transitions", GOAL_OPEN, goals.open_transitions, OF_REFERRALS, tr),
+    ]
+
+
+def goal_lines(report: Report, tr: Translator) -> list[str]:
+    lines = [tr.gettext(GOALS)]
+    for row in goal_rows(report, tr):
+        if row.shown:
+            lines.append(f"{row.label}: {row.value} ({row.detail})")
+        else:
+            lines.append(f"{row.label}: {tr.gettext(GOAL_TOO_FEW)}")
     return lines

@@ -28,14 +28,14 @@ from bot.meetings import views as meeting_views
 from bot.models import AuditEntry, FlowState, Individual, Organisation, Role, Staff, Unit
 from bot.models.asks import AskKind
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit, Preparation
-from bot.nudges import asks
+from bot.nudges import asks, transitions_chat
 from bot.people import staff as staff_service
 from bot.platform.i18n import translator
 from bot.preparation import summary_chat as preparation_summary
 from bot.survey import results_chat as survey_results
 from flows import gfi_request as request_flow
 from flows import preparation as preparation_flow
-from flows import slot_proposal
+from flows import sip_record, slot_proposal
 from handlers.setup import register_all
 from tests import factories
 from tests.conftest import RunningBot
@@ -69,13 +69,20 @@ INDIVIDUAL_ACTIONS = {
     "survey_decline",
     "survey_start",
     "transition_not_started",
+    "transition_not_working",
     "transition_started",
+    "case_closed_end_consent",
 }
 OWN_DATA_ACTIONS = {"mydata_copy", "mydata_delete", "mydata_delete_yes", "mydata_keep"}
 # What a staff member still working at another unit may go on with: nothing of the case.
 STILL_STAFF_ELSEWHERE = {"invite_toggle", "invite_create", "mtg_book"}
 # Flows that act on a case or a meeting when they finish.
-CASE_FLOWS = {request_flow.GFI_FLOW, request_flow.BOOK_FLOW, slot_proposal.PROPOSAL_FLOW}
+CASE_FLOWS = {
+    request_flow.GFI_FLOW,
+    request_flow.BOOK_FLOW,
+    slot_proposal.PROPOSAL_FLOW,
+    sip_record.NAME,
+}
 OTHER_FLOWS = {
     "preparation",
     "preparation_gfi",
@@ -93,6 +100,8 @@ REFUSALS = {
     preparation_summary.NOT_PARTICIPANT,
     survey_results.STAFF_ONLY,
     gfi_request.NO_LONGER,
+    transitions_chat.NOT_DISTRIBUTOR,
+    transitions_chat.NOT_YOURS,
 }
 
 
@@ -287,6 +296,10 @@ async def _finish_each_flow(bot: RunningBot, world: World, telegram_id: int) -> 
         slot_proposal.PROPOSAL_FLOW: (
             {"meeting_id": world.meeting_id},
             {"when1": later, "more1": "enough", "duration": "60", "place": "video"},
+        ),
+        sip_record.NAME: (
+            {"meeting_id": world.meeting_id, "staff": [[str(world.lars_id), "Lars"]]},
+            {"mandate": "yes", "main": str(world.lars_id), "plan": ["person_calls"]},
         ),
     }
     said: dict[str, str] = {}

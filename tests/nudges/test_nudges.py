@@ -31,7 +31,7 @@ from bot.models import (
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType
 from bot.models.nudges import TransitionCheck
 from bot.nudges import follow_ups as nudges
-from bot.nudges import reminders
+from bot.nudges import reminders, transitions
 from bot.outbox import dispatcher as dispatcher_module
 from bot.outbox.dispatcher import Dispatcher
 from bot.platform import events
@@ -137,7 +137,7 @@ def _all_kinds() -> list[str]:
         *reminders.MEETING_KINDS,
         reminders.KIND_CANNOT_COME,
         *nudges.STAFF_KINDS_ABOUT_A_CASE,
-        nudges.KIND_TRANSITION,
+        transitions.KIND_TRANSITION,
         nudges.KIND_CONSENT_ENDING,
     ]
 
@@ -443,20 +443,25 @@ async def test_a_referral_gets_a_transition_check_after_fourteen_days(
 ) -> None:
     w = await world(services, clock)
     await referred(services, clock, w)
-    rows = await my_rows(services, nudges.KIND_TRANSITION, nudges.KIND_TRANSITION_SILENT)
+    rows = await my_rows(services, transitions.KIND_TRANSITION, transitions.KIND_TRANSITION_SILENT)
     assert pending(rows) == [
-        (nudges.KIND_TRANSITION, ANNA, local(2026, 3, 16, 10, 0)),
-        (nudges.KIND_TRANSITION_SILENT, SARA, local(2026, 3, 19, 10, 0)),
+        (transitions.KIND_TRANSITION, ANNA, local(2026, 3, 16, 10, 0)),
+        (transitions.KIND_TRANSITION_SILENT, SARA, local(2026, 3, 19, 10, 0)),
     ]
     await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
     [ask] = received(double, ANNA, "Has your contact")
     assert ask.text == (
         "Hi! At the meeting on Monday 2 March you were referred to Beroendemottagningen. "
-        "Has your contact with Beroendemottagningen started?\n\n"
+        "How is it going with Beroendemottagningen? Has your contact started, and does it "
+        "work for you?\n\n"
         f"Questions? Call Socialtjänst Innerstaden, vuxen/missbruk on {HOME_PHONE}.{CRISIS}"
     )
-    assert ask.button_texts == ["Yes, it has started", "No, not yet"]
-    outcome = await press(services, ANNA, button(ask, "No, not yet"))
+    assert ask.button_texts == [
+        "It has started and works",
+        "It has started, but it does not work well",
+        "It has not started yet",
+    ]
+    outcome = await press(services, ANNA, button(ask, "It has not started yet"))
     assert CLINIC_PHONE in outcome.screens[0].text
     assert "It happens." in outcome.screens[0].text
     await dispatcher.drain()
@@ -489,12 +494,17 @@ async def test_yes_closes_the_transition_check(
     await referred(services, clock, w)
     await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
     [ask] = received(double, ANNA, "Has your contact")
-    outcome = await press(services, ANNA, button(ask, "Yes, it has started"))
+    outcome = await press(services, ANNA, button(ask, "It has started and works"))
     assert outcome.screens[0].text == (
         f"Good to hear, thank you! If something stops, call Beroendemottagningen on {CLINIC_PHONE}."
     )
     await deliver_at(dispatcher, clock, local(2026, 3, 19, 10, 0))
-    assert received(double, SARA, "Beroendemottagningen") == []
+    assert [m.text for m in received(double, SARA, "Beroendemottagningen")] == [
+        f"{w.case_ref} says their contact with Beroendemottagningen has started and works."
+    ]
+    async with services.db.transaction() as session:
+        check = await session.scalar(select(TransitionCheck))
+        assert check is not None and check.closed_at is not None  # nobody else is asked here
 
 
 async def test_without_consent_to_reminders_the_referrer_is_asked_to_check(

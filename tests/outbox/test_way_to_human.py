@@ -17,7 +17,7 @@ from bot.meetings import lifecycle as meetings
 from bot.models import Consent, Individual, OutboxMessage, Staff, Unit
 from bot.models.asks import AskKind
 from bot.models.meetings import MeetingStatus, MeetingType
-from bot.nudges import asks, follow_ups
+from bot.nudges import asks, follow_ups, transitions
 from bot.outbox import queue as outbox
 from bot.people import contacts
 from bot.platform import events
@@ -92,7 +92,7 @@ async def _make_every_kind(services: Services) -> None:
         assert elsewhere is not None
         await consent_request.ask(session, clock, meeting, sara, [elsewhere.id])
         await outcomes.record(session, clock, meeting, sara, outcomes.HELD, ["referred"])
-        await follow_ups.plan_transition_check(session, clock, meeting, people.social_id)
+        await transitions.plan_transition_check(session, clock, meeting, people.social_id)
         await invite.plan(session, services.settings, clock)
         consent = await session.scalar(
             select(Consent).where(Consent.individual_id == people.individual_id)

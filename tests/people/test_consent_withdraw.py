@@ -215,8 +215,11 @@ async def test_staff_close_a_case_and_the_person_is_no_longer_written_to(
     opened = await sara.say(f"/case {anna_case.case_ref}")
     assert opened.button_texts == ["Close the case"]
     await sara.click("Close the case")
+    await sara.click("Close without a closing meeting…")
+    await sara.click("The person has moved, or gets their support elsewhere")
     closed = await sara.click("Yes, close it")
-    assert closed is not None and closed.text == f"Case {anna_case.case_ref} is closed."
+    assert closed is not None
+    assert closed.text == f"Case {anna_case.case_ref} is closed. The person has been told."
     async with services.db.transaction() as session:
         case = await session.get(Individual, anna_case.id)
         assert case is not None and case.closed_at == clock.now()

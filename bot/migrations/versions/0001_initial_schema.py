@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 19:35:58.306057
+Create Date: 2026-11-27 19:44:34.682165
 """
 
 from collections.abc import Sequence
@@ -341,6 +341,7 @@ def upgrade() -> None:
         sa.Column("cancel_reason", bot.models.base.EncryptedText(), nullable=True),
         sa.Column("previous_meeting_id", sa.Integer(), nullable=True),
         sa.Column("guests", sa.JSON(), nullable=True),
+        sa.Column("ended_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -428,6 +429,52 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_outbox_status_due", ["status", "due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_subject"), ["subject"], unique=False)
+
+    op.create_table(
+        "sip_duties",
+        sa.Column("individual_id", sa.Integer(), nullable=False),
+        sa.Column("staff_nudged_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("person_told_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["individual_id"],
+            ["individuals.id"],
+            name=op.f("fk_sip_duties_individual_id_individuals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("individual_id", name=op.f("pk_sip_duties")),
+    )
+    op.create_table(
+        "case_closures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("individual_id", sa.Integer(), nullable=False),
+        sa.Column("closed_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.Integer(), nullable=True),
+        sa.Column("closing_meeting_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=24), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["closed_by"],
+            ["staff.id"],
+            name=op.f("fk_case_closures_closed_by_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["closing_meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_case_closures_closing_meeting_id_meetings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["individual_id"],
+            ["individuals.id"],
+            name=op.f("fk_case_closures_individual_id_individuals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_closures")),
+    )
+    with op.batch_alter_table("case_closures", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_closures_individual_id"), ["individual_id"], unique=False
+        )
 
     op.create_table(
         "consent_units",
@@ -603,6 +650,68 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "sip_plans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("individual_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("unit_ids", sa.JSON(), nullable=False),
+        sa.Column("established_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("established_by", sa.Integer(), nullable=True),
+        sa.Column("mandate", sa.Boolean(), nullable=False),
+        sa.Column("missing_unit_ids", sa.JSON(), nullable=False),
+        sa.Column("missing_other", sa.Boolean(), nullable=False),
+        sa.Column("main_staff_id", sa.Integer(), nullable=True),
+        sa.Column("followup_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("followup_meeting_id", sa.Integer(), nullable=True),
+        sa.Column("interruption_plan", sa.JSON(), nullable=False),
+        sa.Column("interruption_note", bot.models.base.EncryptedText(), nullable=True),
+        sa.Column("closed_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["closed_by"],
+            ["staff.id"],
+            name=op.f("fk_sip_plans_closed_by_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["established_by"],
+            ["staff.id"],
+            name=op.f("fk_sip_plans_established_by_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["followup_meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_sip_plans_followup_meeting_id_meetings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["individual_id"],
+            ["individuals.id"],
+            name=op.f("fk_sip_plans_individual_id_individuals"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["main_staff_id"],
+            ["staff.id"],
+            name=op.f("fk_sip_plans_main_staff_id_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_sip_plans_meeting_id_meetings"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sip_plans")),
+        sa.UniqueConstraint("meeting_id", name=op.f("uq_sip_plans_meeting_id")),
+    )
+    with op.batch_alter_table("sip_plans", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sip_plans_individual_id"), ["individual_id"], unique=False
+        )
+
+    op.create_table(
         "survey_invitations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=True),
@@ -617,6 +726,7 @@ def upgrade() -> None:
         sa.Column("due_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("expires_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("offered_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("offered_via", sa.String(length=8), nullable=True),
         sa.Column("recorded_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -657,10 +767,17 @@ def upgrade() -> None:
         sa.Column("individual_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("referring_staff_id", sa.Integer(), nullable=True),
+        sa.Column("referring_unit_id", sa.Integer(), nullable=True),
         sa.Column("referred_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ask_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("answer", sa.String(length=16), nullable=True),
         sa.Column("answered_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("unit_due_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("unit_answer", sa.String(length=16), nullable=True),
+        sa.Column("unit_answered_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("unit_answered_by", sa.Integer(), nullable=True),
+        sa.Column("closed_at", bot.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_reason", sa.String(length=16), nullable=True),
         sa.Column("created_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["individual_id"],
@@ -681,6 +798,18 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
+            ["referring_unit_id"],
+            ["units.id"],
+            name=op.f("fk_transition_checks_referring_unit_id_units"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_answered_by"],
+            ["staff.id"],
+            name=op.f("fk_transition_checks_unit_answered_by_staff"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["unit_id"],
             ["units.id"],
             name=op.f("fk_transition_checks_unit_id_units"),
@@ -691,7 +820,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("transition_checks", schema=None) as batch_op:
         batch_op.create_index(
+            batch_op.f("ix_transition_checks_closed_at"), ["closed_at"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_transition_checks_individual_id"), ["individual_id"], unique=False
+        )
+
+    op.create_table(
+        "meeting_unit_staff",
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("assigned_at", bot.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id", "unit_id"],
+            ["meeting_units.meeting_id", "meeting_units.unit_id"],
+            name=op.f("fk_meeting_unit_staff_meeting_id_meeting_units"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"],
+            ["staff.id"],
+            name=op.f("fk_meeting_unit_staff_staff_id_staff"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "meeting_id", "unit_id", "staff_id", name=op.f("pk_meeting_unit_staff")
+        ),
+    )
+    with op.batch_alter_table("meeting_unit_staff", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_meeting_unit_staff_staff_id"), ["staff_id"], unique=False
         )
 
     # ### end Alembic commands ###
@@ -699,8 +858,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("meeting_unit_staff", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meeting_unit_staff_staff_id"))
+
+    op.drop_table("meeting_unit_staff")
     with op.batch_alter_table("transition_checks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transition_checks_individual_id"))
+        batch_op.drop_index(batch_op.f("ix_transition_checks_closed_at"))
 
     op.drop_table("transition_checks")
     with op.batch_alter_table("survey_invitations", schema=None) as batch_op:
@@ -710,6 +874,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_invitations_expires_at"))
 
     op.drop_table("survey_invitations")
+    with op.batch_alter_table("sip_plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sip_plans_individual_id"))
+
+    op.drop_table("sip_plans")
     with op.batch_alter_table("preparations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_preparations_individual_id"))
 
@@ -730,6 +898,11 @@ def downgrade() -> None:
 
     op.drop_table("meeting_slots")
     op.drop_table("consent_units")
+    with op.batch_alter_table("case_closures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_closures_individual_id"))
+
+    op.drop_table("case_closures")
+    op.drop_table("sip_duties")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_subject"))
         batch_op.drop_index("ix_outbox_status_due")
