@@ -7,14 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import icalendar
-import pytest
 from sqlalchemy import select
 
-from bot.chat.turn import Services
 from bot.meetings import distribution
 from bot.models import AuditEntry
 from bot.models.meetings import MeetingStatus
-from bot.platform import events
 from tests.conftest import RunningBot
 from tests.meetings.support import (
     DINA,
@@ -28,17 +25,6 @@ from tests.meetings.support import (
     seen,
     text_seen,
 )
-
-
-@pytest.fixture
-def outcomes_heard(services: Services) -> list[dict[str, Any]]:
-    heard: list[dict[str, Any]] = []
-
-    async def listener(event: events.Event) -> None:
-        heard.append(dict(event.data))
-
-    services.wiring.add(events.KIND, events.MEETING_OUTCOME, listener)
-    return heard
 
 
 async def test_a_gfi_from_request_to_recorded_outcome(

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from bot.chat.turn import Services
 from bot.models.meetings import MeetingStatus
-from bot.platform import events
 from tests.conftest import RunningBot
 from tests.meetings.support import (
     DINA,
@@ -24,17 +20,6 @@ from tests.meetings.support import (
     seen,
     text_seen,
 )
-
-
-@pytest.fixture
-def outcomes_heard(services: Services) -> list[dict[str, Any]]:
-    heard: list[dict[str, Any]] = []
-
-    async def listener(event: events.Event) -> None:
-        heard.append(dict(event.data))
-
-    services.wiring.add(events.KIND, events.MEETING_OUTCOME, listener)
-    return heard
 
 
 async def test_a_returned_request_tells_the_requester_why(running_bot: RunningBot) -> None:
