@@ -31,6 +31,9 @@ DONE = "done"
 CANCELLED = "cancelled"
 REVIEW = "__review__"
 OPEN_STATUSES = (ACTIVE, PAUSED)
+# Answers key: for each free-text answer, the language it was written in, so that a reader in
+# another language knows the words are the person's own and not a translation.
+WRITTEN_IN = "_written_in"
 DATE_DAYS = 14
 TIME_SLOTS = tuple(time(h, m) for h in range(8, 17) for m in (0, 30))
 
@@ -339,6 +342,9 @@ class FlowEngine:
         replace: bool = True,
     ) -> Outcome:
         state.answers = {**state.answers, step.id: value}
+        if step.kind is AnswerKind.TEXT and isinstance(value, str):
+            written = dict(state.answers.get(WRITTEN_IN) or {})
+            state.answers = {**state.answers, WRITTEN_IN: {**written, step.id: tr.locale}}
         state.history = [*state.history, step.id]
         following = flow.following(step, state.answers)
         if state.context.get("_return_review") and (
