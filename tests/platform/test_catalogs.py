@@ -11,6 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.platform import catalogs
+from bot.platform.config import SUPPORTED_LOCALES
 from bot.platform.i18n import FSI, LANGUAGE_NAMES, LOCALES_DIR, PDI, pick_locale, translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +112,12 @@ def test_arabic_dates_and_times_use_western_digits_in_stockholm_time() -> None:
     assert tr.time(moment) == "14:05"
     assert tr.datetime(moment) == "الخميس 14 يناير 14:05"
     assert tr.date(moment) == "الخميس 14 يناير"
+
+
+def test_every_language_offered_can_be_the_default_and_arabic_has_six_plural_forms() -> None:
+    assert set(SUPPORTED_LOCALES) == set(LANGUAGE_NAMES)
+    path = LOCALES_DIR / "ar" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    assert catalog.num_plurals == 6
+    assert catalog.plural_expr.startswith("(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2")
