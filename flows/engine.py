@@ -549,16 +549,21 @@ def label(option: Option, tr: Translator) -> str:
     return tr.gettext(option.label) if option.translate else option.label
 
 
+def _shown(option: Option, tr: Translator) -> str:
+    """A label within a line: a name given as it is (a unit's) keeps its own direction."""
+    return tr.gettext(option.label) if option.translate else tr.isolate(option.label)
+
+
 def describe(step: Step, value: Any, tr: Translator, context: dict[str, Any] | None = None) -> str:
     """An answer in the reader's language; answers are stored as codes for exactly this."""
     if value is None:
         return tr.gettext(texts.SKIPPED)
     if step.kind is AnswerKind.CHOICE:
         option = step.option(str(value), context)
-        return label(option, tr) if option else str(value)
+        return _shown(option, tr) if option else str(value)
     if step.kind is AnswerKind.MULTI:
         options = [step.option(code, context) for code in value]
-        return ", ".join(label(o, tr) for o in options if o is not None)
+        return tr.join(_shown(o, tr) for o in options if o is not None)
     if step.kind is AnswerKind.SCALE:
         return f"{value}/5"
     if step.kind is AnswerKind.DATETIME:

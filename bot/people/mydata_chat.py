@@ -245,7 +245,7 @@ async def _lines(turn: Turn, data: dict[str, Any], individual: Individual | None
         lines.append(
             tr.gettext(LINE_STAFF).format(name=member["name"] or "–", phone=member["phone"] or "–")
         )
-        held = ", ".join(
+        held = tr.join(
             f"{tr.isolate(u['unit'])} ({staff.role_label(tr, u['role'])})" for u in member["units"]
         )
         lines.append(tr.gettext(LINE_UNITS).format(units=held))

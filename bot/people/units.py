@@ -145,7 +145,7 @@ def names(units: Iterable[UnitInfo | Unit]) -> str:
 
 def call_line(tr: Translator, units: Iterable[UnitInfo | Unit]) -> str:
     """The one line every question to an individual ends with: whom to call."""
-    phones = ", ".join(tr.isolate(f"{u.name} {u.phone}") for u in units)
+    phones = tr.join(tr.isolate(f"{u.name} {u.phone}") for u in units)
     return tr.gettext(CALL_LINE).format(phones=phones) if phones else ""
 
 

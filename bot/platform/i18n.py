@@ -17,6 +17,7 @@ page or a sign in Sweden, and 112 is 112 everywhere.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ DOMAIN = "messages"
 LANGUAGE_NAMES: dict[str, str] = {"sv": "Svenska", "en": "English", "ar": "العربية"}
 FSI = "\u2068"  # FIRST STRONG ISOLATE: the isolated text takes the direction of its first letter.
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: ends the isolate.
+LIST_SEPARATORS = {"ar": "، "}  # the Arabic comma; ", " elsewhere
 DEFAULT_TZ = ZoneInfo("Europe/Stockholm")
 
 
@@ -91,6 +93,10 @@ class Translator:
     @property
     def rtl(self) -> bool:
         return self._babel_locale.text_direction == "rtl"
+
+    def join(self, items: Iterable[str]) -> str:
+        """Items of a list in a line of this language, separated by its comma."""
+        return LIST_SEPARATORS.get(self.locale, ", ").join(items)
 
     def isolate(self, text: str) -> str:
         """A value joined into this language's text by code, kept from scrambling it: between

@@ -61,7 +61,7 @@ async def test_an_arabic_speaker_gives_consent_and_reads_case_units_and_phones_i
     layla = running_bot.double.user(LAYLA, "Layla", language_code="ar")
     ask = await layla.say(f"/start {token}")
     assert ask.text.startswith(f"تريد {iso(f'{CLINIC}, {SOCIAL}')} العمل معك.")
-    phones = f"{iso(f'{CLINIC} 040-33 10 00')}, {iso(f'{SOCIAL} 040-34 10 00')}"
+    phones = f"{iso(f'{CLINIC} 040-33 10 00')}، {iso(f'{SOCIAL} 040-34 10 00')}"
     assert ask.text.endswith(f"هل لديك أسئلة؟ اتصل بـ {iso(phones)}.")
     assert f"في أي وقت عبر {iso('/consent')}." in ask.text
     assert ask.button_texts == ["نعم", "لا، شكرًا", "أخبرني المزيد"]

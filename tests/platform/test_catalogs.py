@@ -121,3 +121,8 @@ def test_every_language_offered_can_be_the_default_and_arabic_has_six_plural_for
         catalog = read_po(handle, locale="ar")
     assert catalog.num_plurals == 6
     assert catalog.plural_expr.startswith("(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2")
+
+
+def test_lists_in_arabic_take_the_arabic_comma() -> None:
+    assert translator("ar").join(["أ", "ب"]) == "أ، ب"
+    assert translator("sv").join(["a", "b"]) == "a, b"
