@@ -31,6 +31,9 @@ DONE = "done"
 CANCELLED = "cancelled"
 REVIEW = "__review__"
 OPEN_STATUSES = (ACTIVE, PAUSED)
+# Answers key: for each free-text answer, the language it was written in, so that a reader in
+# another language knows the words are the person's own and not a translation.
+WRITTEN_IN = "_written_in"
 DATE_DAYS = 14
 TIME_SLOTS = tuple(time(h, m) for h in range(8, 17) for m in (0, 30))
 
@@ -339,6 +342,9 @@ class FlowEngine:
         replace: bool = True,
     ) -> Outcome:
         state.answers = {**state.answers, step.id: value}
+        if step.kind is AnswerKind.TEXT and isinstance(value, str):
+            written = dict(state.answers.get(WRITTEN_IN) or {})
+            state.answers = {**state.answers, WRITTEN_IN: {**written, step.id: tr.locale}}
         state.history = [*state.history, step.id]
         following = flow.following(step, state.answers)
         if state.context.get("_return_review") and (
@@ -543,16 +549,21 @@ def label(option: Option, tr: Translator) -> str:
     return tr.gettext(option.label) if option.translate else option.label
 
 
+def _shown(option: Option, tr: Translator) -> str:
+    """A label within a line: a name given as it is (a unit's) keeps its own direction."""
+    return tr.gettext(option.label) if option.translate else tr.isolate(option.label)
+
+
 def describe(step: Step, value: Any, tr: Translator, context: dict[str, Any] | None = None) -> str:
     """An answer in the reader's language; answers are stored as codes for exactly this."""
     if value is None:
         return tr.gettext(texts.SKIPPED)
     if step.kind is AnswerKind.CHOICE:
         option = step.option(str(value), context)
-        return label(option, tr) if option else str(value)
+        return _shown(option, tr) if option else str(value)
     if step.kind is AnswerKind.MULTI:
         options = [step.option(code, context) for code in value]
-        return ", ".join(label(o, tr) for o in options if o is not None)
+        return tr.join(_shown(o, tr) for o in options if o is not None)
     if step.kind is AnswerKind.SCALE:
         return f"{value}/5"
     if step.kind is AnswerKind.DATETIME:

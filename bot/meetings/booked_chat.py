@@ -274,7 +274,7 @@ async def individual_list(turn: Turn, person: Individual) -> Outcome:
                 [
                     await token(
                         turn,
-                        f"{tr.gettext(label)} · {day}",
+                        f"{tr.gettext(label)} · {tr.isolate(day)}",
                         meetings.INVITATION,
                         meeting_id=loaded.id,
                         seq=loaded.ics_sequence,

@@ -167,7 +167,7 @@ async def slots_screen(turn: Turn, staff: Staff, meeting: Meeting) -> Outcome:
     for number, slot in enumerate(slots, start=1):
         end = slot.starts_at + timedelta(minutes=slot.duration_minutes)
         where = place_text(tr, slot.place_kind, slot.place_text)
-        line = f"{number}. {tr.datetime(slot.starts_at)}–{tr.time(end)}, {where}"
+        line = f"{number}. {tr.isolate(f'{tr.datetime(slot.starts_at)}–{tr.time(end)}')}, {where}"
         answer = slot.responses.get(mine)
         if answer in (YES, NO):
             line += f" ({tr.gettext(YOUR_ANSWER_YES if answer == YES else YOUR_ANSWER_NO)})"

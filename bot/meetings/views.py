@@ -154,7 +154,7 @@ def place_text(tr: Translator, meeting_or_kind: str | None, text: str | None) ->
 
 
 def title(tr: Translator, meeting: Meeting, case: str) -> str:
-    return f"{tr.gettext(meetings.TYPE_LABELS[meeting.type])} · {case}"
+    return f"{tr.gettext(meetings.TYPE_LABELS[meeting.type])} · {tr.isolate(case)}"
 
 
 async def card_text(turn: Turn, meeting: Meeting) -> str:

@@ -195,7 +195,7 @@ async def pick(turn: Turn, payload: dict[str, Any]) -> Outcome:
                 assert meeting.starts_at is not None
                 label = (
                     f"{turn.tr.gettext(meetings.TYPE_LABELS[meeting.type])} · "
-                    f"{turn.tr.datetime(meeting.starts_at)}"
+                    f"{turn.tr.isolate(turn.tr.datetime(meeting.starts_at))}"
                 )
                 options.append((label, MEETING, {"meeting_id": meeting.id}))
             return await _sub_choice(turn, individual, WHICH_MEETING, options)

@@ -245,8 +245,8 @@ async def _lines(turn: Turn, data: dict[str, Any], individual: Individual | None
         lines.append(
             tr.gettext(LINE_STAFF).format(name=member["name"] or "–", phone=member["phone"] or "–")
         )
-        held = ", ".join(
-            f"{u['unit']} ({staff.role_label(tr, u['role'])})" for u in member["units"]
+        held = tr.join(
+            f"{tr.isolate(u['unit'])} ({staff.role_label(tr, u['role'])})" for u in member["units"]
         )
         lines.append(tr.gettext(LINE_UNITS).format(units=held))
     lines += _record_lines(tr, data["records"])

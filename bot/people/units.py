@@ -145,14 +145,14 @@ def names(units: Iterable[UnitInfo | Unit]) -> str:
 
 def call_line(tr: Translator, units: Iterable[UnitInfo | Unit]) -> str:
     """The one line every question to an individual ends with: whom to call."""
-    phones = ", ".join(f"{u.name} {u.phone}" for u in units)
+    phones = tr.join(tr.isolate(f"{u.name} {u.phone}") for u in units)
     return tr.gettext(CALL_LINE).format(phones=phones) if phones else ""
 
 
 def phone_lines(
     tr: Translator, units: Iterable[UnitInfo | Unit], heading: str = PHONE_LIST
 ) -> list[str]:
-    listed = [f"• {u.name}: {u.phone}" for u in units]
+    listed = [f"• {tr.isolate(u.name)}: {tr.isolate(u.phone)}" for u in units]
     return [tr.gettext(heading), *listed] if listed else []
 
 

@@ -3,22 +3,29 @@
 ``update`` extracts ``locales/messages.pot``, merges it into every language's ``.po``, takes
 translations waiting in ``locales/<lang>/incoming/*.json`` ({msgid: msgstr}), and fills English,
 the source language, with the source text itself. ``compile`` builds the ``.mo`` files.
+
+In a right-to-left language every ``{placeholder}`` and /command of a translation is set between
+FSI and PDI as it is merged (see :mod:`bot.platform.i18n`), so translators never type them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from bot.platform.i18n import DOMAIN, LANGUAGE_NAMES, LOCALES_DIR
+from bot.platform.i18n import DOMAIN, FSI, LANGUAGE_NAMES, LOCALES_DIR, PDI
 
 ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
+# A placeholder, or a command not inside a path or link; each with any marks already around it.
+ISOLATABLE = re.compile(FSI + r"?(\{[A-Za-z_]\w*\}|(?<![\w/:.])/[a-z][a-z_]*\b(?!/))" + PDI + "?")
 
 
 def _babel(*args: str) -> None:
@@ -63,12 +70,19 @@ def update() -> None:
         _merge_incoming(path, language)
 
 
+def isolate_values(text: str) -> str:
+    """Placeholders and commands between FSI and PDI; marks already there are not doubled."""
+    return ISOLATABLE.sub(lambda match: f"{FSI}{match.group(1)}{PDI}", text)
+
+
 def _merge_incoming(path: Path, language: str) -> None:
     with path.open("rb") as handle:
         catalog: Catalog = read_po(handle, locale=language)
     incoming: dict[str, str] = {}
     for extra in sorted((LOCALES_DIR / language / "incoming").glob("*.json")):
         incoming.update(json.loads(extra.read_text(encoding="utf-8")))
+    if Locale.parse(language).text_direction == "rtl":
+        incoming = {key: isolate_values(value) for key, value in incoming.items()}
     for message in catalog:
         if not message.id or isinstance(message.id, tuple):
             continue

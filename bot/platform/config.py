@@ -19,7 +19,7 @@ from pydantic_settings import SettingsError as SourceError
 
 from bot.platform import settings_input
 
-SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en")
+SUPPORTED_LOCALES: tuple[str, ...] = ("sv", "en", "ar")
 LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 WEBHOOK_SECRET_MIN = 32
 _WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}")

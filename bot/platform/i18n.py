@@ -2,11 +2,22 @@
 
 Source strings are English; ``N_`` marks strings kept in data (flow steps, option labels) so that
 ``pybabel extract`` finds them, and they are translated when shown, in the reader's language.
+
+Arabic is written right to left. Values set into Arabic sentences (case references, phone
+numbers, unit names, times) are isolated between FSI and PDI so that the bidirectional
+algorithm lays them out on their own and they do not scramble the sentence around them: the
+catalog tooling wraps every ``{placeholder}`` and /command in the Arabic catalog, and
+:meth:`Translator.isolate` wraps what code joins into such text itself.
+
+Digits stay Western (0-9) in Arabic, as in Babel's plain ``ar`` locale and in the Arabic material
+of Swedish authorities: a phone number or a time then looks the same as on a letter, a web
+page or a sign in Sweden, and 112 is 112 everywhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +28,10 @@ from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
-LANGUAGE_NAMES: dict[str, str] = {"sv": "Svenska", "en": "English"}
+LANGUAGE_NAMES: dict[str, str] = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+FSI = "\u2068"  # FIRST STRONG ISOLATE: the isolated text takes the direction of its first letter.
+PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: ends the isolate.
+LIST_SEPARATORS = {"ar": "، "}  # the Arabic comma; ", " elsewhere
 DEFAULT_TZ = ZoneInfo("Europe/Stockholm")
 
 
@@ -29,6 +43,14 @@ def N_(message: str) -> str:
 @lru_cache(maxsize=16)
 def _catalog(locale: str) -> NullTranslations:
     return Translations.load(str(LOCALES_DIR), [locale], domain=DOMAIN)
+
+
+def isolate(text: str) -> str:
+    """``text`` between FSI and PDI, whatever the reader's language: for text of unknown
+    direction, such as what a person wrote, set into a line of another language."""
+    if not text or (text.startswith(FSI) and text.endswith(PDI)):
+        return text
+    return f"{FSI}{text}{PDI}"
 
 
 def pick_locale(candidate: str | None, default: str = "sv") -> str:
@@ -71,6 +93,15 @@ class Translator:
     @property
     def rtl(self) -> bool:
         return self._babel_locale.text_direction == "rtl"
+
+    def join(self, items: Iterable[str]) -> str:
+        """Items of a list in a line of this language, separated by its comma."""
+        return LIST_SEPARATORS.get(self.locale, ", ").join(items)
+
+    def isolate(self, text: str) -> str:
+        """A value joined into this language's text by code, kept from scrambling it: between
+        FSI and PDI in a right-to-left language, unchanged otherwise."""
+        return isolate(text) if self.rtl else text
 
 
 @lru_cache(maxsize=32)

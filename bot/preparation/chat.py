@@ -117,7 +117,7 @@ async def _choose(turn: Turn, meetings: Sequence[Meeting], individual: Individua
             if before_times(meeting) or meeting.starts_at is None
             else turn.tr.datetime(meeting.starts_at)
         )
-        text = f"{turn.tr.gettext(kind_label(meeting))} · {when}"
+        text = f"{turn.tr.gettext(kind_label(meeting))} · {turn.tr.isolate(when)}"
         data = await buttons.issue(
             turn.session,
             turn.clock,

@@ -1,6 +1,9 @@
 """The coordinator's view of a förmöte: rendered from codes in the reader's language, opened
 only by the meeting's staff participants while the individual's consent covers sharing.
 
+Free text is shown as the person wrote it, isolated from the line around it (it may run the
+other way), and marked with its language when that is not the reader's.
+
 Every opening and every refusal is audited, by staff id and case reference.
 """
 
@@ -11,7 +14,7 @@ from typing import Any
 
 from bot.models import Individual
 from bot.models.meetings import Meeting, Preparation
-from bot.platform.i18n import N_, Translator
+from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator, isolate
 from bot.preparation.service import (
     kind_label,
     unit_code,
@@ -49,6 +52,13 @@ BEFORE = N_("before: {value}")
 
 
 CHANGED_MARK = "✎ "
+
+WRITTEN_IN = {
+    "sv": N_("(written in Swedish)"),
+    "en": N_("(written in English)"),
+    "ar": N_("(written in Arabic)"),
+}
+WRITTEN_IN_OTHER = N_("(written in {language})")
 
 
 def render(
@@ -94,8 +104,10 @@ def answer_lines(
             continue
         title = tr.gettext(TITLES[step.id])
         value = _value(step.id, now_value, step.id in shared, tr, context)
+        value = _as_written(tr, step.id, now_value, value, shared)
         if previous is not None and now_value != before_value:
             before = _value(step.id, before_value, step.id in previous, tr, context)
+            before = _as_written(tr, step.id, before_value, before, previous or {})
             lines.append(
                 f"{CHANGED_MARK}{title}: {value} ({tr.gettext(BEFORE).format(value=before)})"
             )
@@ -108,6 +120,21 @@ def _value(step_id: str, value: Any, present: bool, tr: Translator, context: dic
     if not present:
         return "–"
     return flow_engine.describe(flow.step(step_id), value, tr, context)
+
+
+def _as_written(tr: Translator, step_id: str, raw: Any, shown: str, answers: dict[str, Any]) -> str:
+    """Free text as written, with its language when the reader reads another one."""
+    if not isinstance(raw, str) or flow.step(step_id).kind is not AnswerKind.TEXT:
+        return shown
+    language = (answers.get(flow_engine.WRITTEN_IN) or {}).get(step_id)
+    if not language or language == tr.locale:
+        return tr.isolate(shown)
+    if language in WRITTEN_IN:
+        marker = tr.gettext(WRITTEN_IN[language])
+    else:
+        name = LANGUAGE_NAMES.get(language, language)
+        marker = tr.gettext(WRITTEN_IN_OTHER).format(language=isolate(name))
+    return f"{isolate(shown)} {marker}"
 
 
 def _when(tr: Translator, moment: datetime) -> str:

@@ -16,14 +16,14 @@ async def test_first_contact_asks_language_in_swedish_preselected(running_bot: R
     anna = running_bot.double.user(ANNA, first_name="Anna", language_code="sv")
     reply = await anna.say("/start")
     assert reply.text == "Vilket språk vill du att jag använder?"
-    assert reply.button_texts == ["✓ Svenska", "English"]
+    assert reply.button_texts == ["✓ Svenska", "English", "العربية"]
 
 
 async def test_preselection_follows_telegram_language(running_bot: RunningBot) -> None:
     john = running_bot.double.user(1002, first_name="John", language_code="en-GB")
     reply = await john.say("/start")
     assert reply.text == "Which language do you want me to use?"
-    assert reply.button_texts == ["Svenska", "✓ English"]
+    assert reply.button_texts == ["Svenska", "✓ English", "العربية"]
 
 
 async def test_choosing_english_switches_every_later_message(running_bot: RunningBot) -> None:
@@ -37,7 +37,7 @@ async def test_choosing_english_switches_every_later_message(running_bot: Runnin
     assert help_text.text.startswith("What I can do:")
     assert "Självmordslinjen on 90101" in help_text.text
     back = await anna.say("/language")
-    assert back.button_texts == ["Svenska", "✓ English"]
+    assert back.button_texts == ["Svenska", "✓ English", "العربية"]
     await anna.click("Svenska")
     assert (await anna.say("/help")).text.startswith("Det här kan jag:")
 

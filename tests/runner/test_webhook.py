@@ -54,7 +54,7 @@ async def test_webhook_mode_answers_like_polling(
         assert double.webhook_url == f"http://127.0.0.1:{port}/telegram"
         anna = double.user(1001, language_code="sv")
         reply = await anna.say("/start")
-        assert reply.button_texts == ["✓ Svenska", "English"]
+        assert reply.button_texts == ["✓ Svenska", "English", "العربية"]
         chosen = await anna.click("English")
         assert chosen is not None
         assert chosen.text.startswith("I will write in English")
