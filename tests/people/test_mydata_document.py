@@ -121,3 +121,26 @@ async def test_the_readable_copy_in_english(running_bot: RunningBot, clock: Manu
     assert "   • Anything else: Jag vill ha mötet på förmiddagen – tack!" in lines
     assert "• Your consent is valid until August 29, 2026." in lines
     assert "• You said no to sharing: your answers from preparing are not sent to anyone." in lines
+
+
+async def test_staff_get_their_own_copy_without_a_case(
+    running_bot: RunningBot, clock: ManualClock
+) -> None:
+    async with running_bot.services.db.transaction() as session:
+        social = await factories.unit(session, clock, "Socialtjänst Innerstaden")
+        await factories.staff(session, clock, SARA, {social: Role.DISTRIBUTOR}, language="en")
+    sara = running_bot.double.user(SARA, language_code="en")
+    listing = await sara.say("/mydata")
+    mark = sara.mark()
+    await sara.click(listing.button_texts[0])
+    text_file, data_file = [m for m in sara.inbox_since(mark) if m.kind == "document"]
+    assert (text_file.filename, data_file.filename) == ("my-data.txt", "my-data.json")
+    assert text_file.document is not None
+    lines = text_file.document.decode("utf-8").splitlines()
+    assert (
+        "• Your name and phone number, which colleagues see: Sara Socialsekreterare, 040-11 22 33"
+    ) in lines
+    assert "• Your units and roles: Socialtjänst Innerstaden (Distributor)" in lines
+    assert "• As long as you are staff. An admin removes you when you stop." in lines
+    assert "• Colleagues in your units see your name and phone number." in lines
+    assert not any("consent" in line.lower() for line in lines)
