@@ -19,6 +19,7 @@ from bot.meetings import (
     distribution,
     distribution_chat,
     lifecycle,
+    mydata_meetings,
     outcomes_chat,
     request,
     request_chat,
@@ -55,6 +56,7 @@ from bot.people import (
 from bot.platform.wiring import Wiring
 from bot.preparation import card_chat as preparation_card_chat
 from bot.preparation import chat as preparation_chat
+from bot.preparation import mydata_preparation
 from bot.preparation import reminders as preparation_reminders
 from bot.preparation import service as preparation
 from bot.preparation import summary_chat as preparation_summary_chat
@@ -93,6 +95,7 @@ FEATURES: tuple[ModuleType, ...] = (
     sip,
     sip_chat,
     sip_duties,
+    mydata_meetings,
     # nudges, preparation, survey
     reminders,
     reminders_chat,
@@ -107,6 +110,7 @@ FEATURES: tuple[ModuleType, ...] = (
     preparation_card_chat,
     preparation_reminders,
     preparation_summary_chat,
+    mydata_preparation,
     invite,
     invite_chat,
     offered_chat,

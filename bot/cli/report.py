@@ -1,9 +1,11 @@
-"""``samordna report``: the participation survey results for management, as PNG, CSV or HTML."""
+"""``samordna report``: the participation survey results for management, as PNG, CSV, an
+Excel workbook or HTML."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import calendar
 import re
 import sys
 from pathlib import Path
@@ -17,30 +19,64 @@ from bot.models.meetings import MeetingType
 from bot.platform.config import SUPPORTED_LOCALES, Settings
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-FORMATS = ("png", "csv", "html")
+FORMATS = ("png", "csv", "xlsx", "html")
 
 
 class ReportError(Exception):
     """Bad input on the command line; the message is shown in one line."""
 
 
-def _month(value: str) -> str:
-    """``YYYY-MM`` or ``YYYY-MM-DD``; results are kept per month, so a day means its month."""
+def month_of(option: str, value: str, *, last: bool) -> str:
+    """``YYYY-MM``; a day only where it is the month's first (``--from``) or last (``--to``).
+
+    Results are kept per whole month, so any other day would have to be rounded to its month,
+    and a report that quietly covers more than was asked for is wrong without anyone seeing it.
+    """
     match = MONTH.match(value)
     if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-03 or 2026-03-31")
-    return f"{match.group(1)}-{match.group(2)}"
+        raise ReportError(f"{option} {value}: not a month; write it like {option} 2026-03")
+    year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+    written = f"{year:04d}-{month:02d}"
+    if day is None:
+        return written
+    edge = calendar.monthrange(year, month)[1] if last else 1
+    if int(day) != edge:
+        which = "last" if last else "first"
+        raise ReportError(
+            f"{option} {value}: the report counts whole months, so a day can only be the "
+            f"{which} of its month; write {option} {written} for all of it"
+        )
+    return written
+
+
+def _check_output(output: Path | None) -> None:
+    """Refused before any work, rather than created: a mistyped folder would otherwise leave a
+    report, and the figures in it, somewhere nobody looks."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise ReportError(f"--output {output}: that is a folder; give a file name in it")
+    folder = output.parent
+    if not folder.is_dir():
+        raise ReportError(
+            f"--output {output}: the folder {folder} does not exist; create it first "
+            "or choose another place"
+        )
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = subparsers.add_parser(
         "report",
-        help="participation survey (SIP-kollen) results as a chart, CSV or HTML",
+        help="participation survey (SIP-kollen) results as a chart, CSV, Excel or HTML",
         description="Results per question, offered and response rates, and the trend per "
         "month. Groups with fewer answers than SAMORDNA_SURVEY_MIN_GROUP_SIZE are not shown.",
     )
-    report.add_argument("--from", dest="first", required=True, type=_month, metavar="DATE")
-    report.add_argument("--to", dest="last", required=True, type=_month, metavar="DATE")
+    report.add_argument(
+        "--from", dest="first", required=True, metavar="MONTH", help="2026-01 or 2026-01-01"
+    )
+    report.add_argument(
+        "--to", dest="last", required=True, metavar="MONTH", help="2026-03 or 2026-03-31"
+    )
     report.add_argument(
         "--unit", action="append", default=[], help="unit id or exact name; may be repeated"
     )
@@ -59,11 +95,19 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import open_services
 
+    try:
+        args.first = month_of("--from", args.first, last=False)
+        args.last = month_of("--to", args.last, last=True)
+        _check_output(args.output)
+    except ReportError as exc:
+        print(f"samordna: {exc}", file=sys.stderr)
+        return 2
     if args.first > args.last:
         print("samordna: --from is after --to", file=sys.stderr)
         return 2
-    if args.fmt == "png" and args.output is None and sys.stdout.isatty():
-        print("samordna: a PNG needs --output FILE (or a pipe)", file=sys.stderr)
+    if args.fmt in ("png", "xlsx") and args.output is None and sys.stdout.isatty():
+        needs = f"samordna: a {args.fmt.upper()} file needs --output FILE (or a pipe)"
+        print(needs, file=sys.stderr)
         return 2
     services = open_services(settings)
     try:
@@ -72,7 +116,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"samordna: {exc}", file=sys.stderr)
         return 2
     if args.output is not None:
-        args.output.write_bytes(content)
+        try:
+            args.output.write_bytes(content)
+        except OSError as exc:
+            print(f"samordna: --output {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()
@@ -81,7 +129,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _produce(services: Services, args: argparse.Namespace) -> bytes:
     from bot.survey import report as reports
-    from bot.survey import report_chart, report_formats
+    from bot.survey import report_chart, report_formats, report_xlsx
 
     tr = services.tr(args.language or services.settings.default_locale)
     try:
@@ -95,6 +143,8 @@ async def _produce(services: Services, args: argparse.Namespace) -> bytes:
         await services.db.dispose()
     if args.fmt == "csv":
         return report_formats.csv_bytes(report, tr)
+    if args.fmt == "xlsx":
+        return report_xlsx.xlsx_bytes(report, tr)
     png = report_chart.render_png(report, tr)
     if args.fmt == "png":
         return png

@@ -1,5 +1,5 @@
-"""``/mydata``: everything stored about the person, in plain words; a copy as a JSON file; and
-"delete everything".
+"""``/mydata``: everything stored about the person, in plain words; a copy as a JSON file (the
+readable copy beside it is :mod:`bot.people.mydata_document`); and "delete everything".
 
 The copy is built from the tables themselves (every row that names the case or the Telegram
 account), so a table a later feature adds is included without anyone remembering to.

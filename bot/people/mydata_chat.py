@@ -9,7 +9,7 @@ from typing import Any
 from bot.chat import access, actions, audit, buttons
 from bot.chat.turn import Turn
 from bot.models import Individual
-from bot.people import consent, retention, staff, units
+from bot.people import consent, mydata_document, retention, staff, units
 from bot.people.mydata import as_json, collect
 from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator
 from flows.screens import Button, Outcome, Screen
@@ -86,6 +86,9 @@ DELETE_ALL = N_("Delete everything")
 COPY_CAPTION = N_("A copy of everything I store about you.")
 
 
+COPY_JSON_CAPTION = N_("The same copy in a form for computers (JSON).")
+
+
 DELETE_CONFIRM = N_(
     "Delete everything? Your consent ends, I stop writing to you, and the units are told only "
     "that consent was withdrawn for your case number. This cannot be undone."
@@ -157,8 +160,55 @@ async def _copy(turn: Turn, payload: dict[str, Any]) -> Outcome:
         actor=actor,
         case_ref=case["case_ref"] if case else None,
     )
-    attachment = ("my-data.json", as_json(data), False)
-    return Outcome([Screen(turn.tr.gettext(COPY_CAPTION), attachment=attachment)], replace=False)
+    tr = turn.tr
+    readable = await _document(turn, data)
+    text_file = (tr.gettext(mydata_document.FILE_TEXT), readable.encode("utf-8"), False)
+    json_file = (tr.gettext(mydata_document.FILE_JSON), as_json(data), False)
+    return Outcome(
+        [
+            Screen(tr.gettext(COPY_CAPTION), attachment=text_file),
+            Screen(tr.gettext(COPY_JSON_CAPTION), attachment=json_file),
+        ],
+        replace=False,
+    )
+
+
+async def _document(turn: Turn, data: dict[str, Any]) -> str:
+    """The readable copy: the listing, each feature's section, then why, until when, with whom."""
+    tr, now = turn.tr, turn.clock.now()
+    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    is_staff = data["staff"] is not None
+    what = mydata_document.Section(
+        tr.gettext(mydata_document.WHAT), await _lines(turn, data, individual)
+    )
+    sections = [what]
+    if individual is not None:
+        for maker in turn.services.wiring.all(mydata_document.DOCUMENT_SECTION, ""):
+            found = await maker(turn.session, tr, individual)
+            if found is not None:
+                sections.append(found)
+    case = data["case"]
+    sections += [
+        mydata_document.why(tr, individual, is_staff),
+        await mydata_document.until(
+            turn.session,
+            tr,
+            now,
+            individual,
+            retention_days=turn.services.settings.retention_days,
+            delete_label=tr.gettext(DELETE_ALL),
+            is_staff=is_staff,
+        ),
+        await mydata_document.with_whom(
+            turn.session,
+            tr,
+            now,
+            individual,
+            case["contact_person"] if case else None,
+            is_staff=is_staff,
+        ),
+    ]
+    return mydata_document.compose(tr, now, sections)
 
 
 @actions.action("mydata_delete")

@@ -36,14 +36,25 @@ GOALS_HEIGHT = 2.6  # inches under the survey results for the goals' figures
 
 
 def render_png(report: Report, tr: Translator) -> bytes:
+    from matplotlib.text import Text
+
     with _DRAWING:
-        return _render(report, tr)
+        figure = draw(report, tr)
+        shown = [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+        buffer = io.BytesIO()
+        figure.savefig(
+            buffer,
+            format="png",
+            metadata={"Title": tr.gettext(texts.TITLE), "Description": "\n".join(shown)},
+        )
+        return buffer.getvalue()
 
 
-def _render(report: Report, tr: Translator) -> bytes:
+def draw(report: Report, tr: Translator) -> Figure:
+    """The whole chart as a matplotlib figure, laid out but not rendered to pixels: what it
+    shows can be read from it. Only one thread may draw at a time (see :data:`_DRAWING`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.text import Text
 
     figure = Figure(figsize=(10, 10.5 + GOALS_HEIGHT), dpi=110)
     FigureCanvasAgg(figure)
@@ -57,14 +68,7 @@ def _render(report: Report, tr: Translator) -> bytes:
         _trend(top.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
     _goals(bottom, report, tr)
     figure.draw_without_rendering()
-    shown = [t.get_text() for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
-    buffer = io.BytesIO()
-    figure.savefig(
-        buffer,
-        format="png",
-        metadata={"Title": tr.gettext(texts.TITLE), "Description": "\n".join(shown)},
-    )
-    return buffer.getvalue()
+    return figure
 
 
 def _goals(figure: Figure | SubFigure, report: Report, tr: Translator) -> None:
@@ -223,6 +227,22 @@ def _trend(axes: Axes, report: Report, tr: Translator) -> None:
         # A month without a value is a gap in the line, not a line drawn across it.
         y = [math.nan if v is None else v * 100 for v in values]
         axes.plot(x, y, marker=marker, markersize=size, color=colour, label=label, linewidth=2)
+    for position, month in enumerate(months):
+        if month.shown:
+            continue
+        # Shaded and named, so that a month left out reads as such and not as missing data.
+        axes.axvspan(position - 0.4, position + 0.4, color="#f0f0f0", zorder=0)
+        axes.text(
+            position,
+            52,
+            tr.gettext(texts.TOO_FEW_GAP),
+            ha="center",
+            va="center",
+            rotation=90 if len(months) > 6 else 0,
+            fontsize=8,
+            style="italic",
+            color=MUTED,
+        )
     axes.set_title(tr.gettext(texts.TREND), loc="left", fontsize=11, color=INK)
     every = max(1, len(months) // 12)
     labels = [

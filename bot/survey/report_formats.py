@@ -1,7 +1,9 @@
 """The results as a chat caption, a CSV file and an HTML page; same numbers as the chart.
 
-Numbers in the CSV are plain (percent with one decimal and a point) so that spreadsheets read
-them in any language; the headers are in the reader's language.
+The CSV follows the spreadsheet conventions of the reader's language, since that is how a
+spreadsheet program set up in that language opens a file with a double click: in Swedish a
+decimal comma and a semicolon between fields, in English a decimal point and a comma. Percent
+has one decimal and no sign. UTF-8 with a byte-order mark, which is how Excel recognises UTF-8.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import base64
 import csv
 import html
 import io
+
+from babel.numbers import get_decimal_symbol
 
 from bot.platform.i18n import N_, Translator
 from bot.survey import report_texts as texts
@@ -69,8 +73,18 @@ def caption(report: Report, tr: Translator) -> str:
     return "\n".join(lines)[:CAPTION_LIMIT]
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
+def _number(value: float | None, tr: Translator) -> str:
+    return "" if value is None else decimal(value * 100, tr)
+
+
+def decimal(value: float, tr: Translator) -> str:
+    """One decimal, with the decimal sign of the reader's language, no grouping."""
+    return f"{value:.1f}".replace(".", get_decimal_symbol(tr.locale))
+
+
+def separator(tr: Translator) -> str:
+    """A semicolon where the comma is the decimal sign (Swedish Excel), else a comma."""
+    return ";" if get_decimal_symbol(tr.locale) == "," else ","
 
 
 def _headers(tr: Translator) -> list[str]:
@@ -97,9 +111,9 @@ def _headers(tr: Translator) -> list[str]:
 
 
 def csv_bytes(report: Report, tr: Translator) -> bytes:
-    """UTF-8 with a byte-order mark, which is how spreadsheet programs recognise UTF-8."""
+    """In the reader's spreadsheet conventions (see the module's docstring)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=separator(tr))
     writer.writerow(_headers(tr))
     blank_shares = [""] * survey_flow.STEPS
     rates = report.rates
@@ -120,9 +134,9 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 rates.declined,
                 rates.waiting,
                 rates.offered,
-                _number(rates.offered_rate),
+                _number(rates.offered_rate, tr),
                 rates.responses,
-                _number(rates.response_rate),
+                _number(rates.response_rate, tr),
                 "",
                 "",
                 "",
@@ -137,7 +151,7 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 span,
                 tr.gettext(question.title),
                 question.n if shown else "",
-                *([_number(share) for share in question.shares] if shown else blank_shares),
+                *([_number(share, tr) for share in question.shares] if shown else blank_shares),
                 question.skipped if shown else "",
                 *[""] * 10,
                 "" if shown else too_few,
@@ -146,7 +160,7 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
     if not report.suppressed:
         for code, count in sorted(report.answered_by.items()):
             writer.writerow(
-                [tr.gettext(S_ANSWERED_BY), span, _answered_by(code, tr), count, *[""] * 17]
+                [tr.gettext(S_ANSWERED_BY), span, answered_by(code, tr), count, *[""] * 17]
             )
     for month in report.months:
         if not month.shown:
@@ -164,10 +178,10 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
                 month.rates.declined,
                 month.rates.waiting,
                 month.rates.offered,
-                _number(month.rates.offered_rate),
+                _number(month.rates.offered_rate, tr),
                 month.rates.responses,
-                _number(month.rates.response_rate),
-                _number(month.positive),
+                _number(month.rates.response_rate, tr),
+                _number(month.positive, tr),
                 "",
                 "",
                 "",
@@ -175,7 +189,7 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
         )
     goal_too_few = tr.gettext(texts.GOAL_TOO_FEW)
     for goal in texts.goal_rows(report, tr):
-        number = "" if goal.number is None else f"{goal.number:.1f}"
+        number = "" if goal.number is None else decimal(goal.number, tr)
         writer.writerow(
             [
                 tr.gettext(S_GOAL),
@@ -191,7 +205,7 @@ def csv_bytes(report: Report, tr: Translator) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _answered_by(code: str, tr: Translator) -> str:
+def answered_by(code: str, tr: Translator) -> str:
     for option in survey_flow.ANSWERED_BY_OPTIONS:
         if option.code == code:
             return tr.gettext(option.label)
@@ -203,11 +217,11 @@ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; 
 p.sub { color: #666; margin-top: -0.5rem; }
 img { max-width: 100%; border: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: end; }
+th:first-child, td:first-child { text-align: start; }
 section.paper { border-top: 2px dashed #999; margin-top: 3rem; padding-top: 1rem; }
 section.paper table.statements td { text-align: center; font-size: 1.4rem; }
-section.paper table.statements td:first-child { text-align: left; font-size: 1rem; }
+section.paper table.statements td:first-child { text-align: start; font-size: 1rem; }
 section.paper table.statements th { text-align: center; }
 section.paper div.lines { height: 6rem; border-bottom: 1px solid #999;
   background: repeating-linear-gradient(transparent 0 1.9rem, #bbb 1.9rem 2rem); }
@@ -224,7 +238,8 @@ def html_page(report: Report, tr: Translator, png: bytes) -> str:
     title = tr.gettext(texts.TITLE)
     image = base64.b64encode(png).decode("ascii")
     parts = [
-        f'<!doctype html>\n<html lang="{e(tr.locale)}">\n<head>\n<meta charset="utf-8">',
+        f'<!doctype html>\n<html lang="{e(tr.locale)}" dir="{"rtl" if tr.rtl else "ltr"}">',
+        '<head>\n<meta charset="utf-8">',
         f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
         f"<h1>{e(title)}</h1>",
         f'<p class="sub">{e(texts.subtitle(report, tr))}</p>',
@@ -239,7 +254,7 @@ def html_page(report: Report, tr: Translator, png: bytes) -> str:
     if not report.suppressed and report.answered_by:
         parts += [f"<h2>{e(tr.gettext(ANSWERED_BY))}</h2>", "<ul>"]
         parts += [
-            f"<li>{e(_answered_by(code, tr))}: {count}</li>"
+            f"<li>{e(answered_by(code, tr))}: {count}</li>"
             for code, count in sorted(report.answered_by.items())
         ]
         parts.append("</ul>")

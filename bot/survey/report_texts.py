@@ -26,6 +26,7 @@ DECLINED = N_("Meetings declined in consent: {declined} (not counted in the offe
 WAITING = N_("Meetings whose survey is not sent yet: {waiting}")
 TOO_FEW = N_("There are too few answers yet to show results: at least {k} are needed.")
 TOO_FEW_SHORT = N_("Too few answers to show")
+TOO_FEW_GAP = N_("too few answers")  # under a month left out of the trend: a gap, not a dip
 OTHER_VERSIONS = N_("{n} answers to an earlier version of the questions are not included.")
 SCALE_LOW = N_("1 – not at all")
 SCALE_HIGH = N_("5 – yes, completely")

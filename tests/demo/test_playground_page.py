@@ -106,10 +106,12 @@ async def test_files_are_shown_or_downloadable(playground: Page) -> None:
     await playground.say("anna", "/mydata")
     await playground.wait_for("anna", "This is everything I store about you")
     await playground.press("anna", "Send me a copy")
-    [copy] = await playground.files("anna", "document")
+    readable, copy = await playground.files("anna", "document", 2)
     exported = await playground.client.get(f"/phone/anna/file/{copy['id']}")
     assert exported.headers["content-disposition"].startswith("attachment;")
     assert "K-" in exported.text
+    text = await playground.client.get(f"/phone/anna/file/{readable['id']}")
+    assert text.text.startswith("Everything I store about you")
 
 
 async def test_each_phone_has_its_language_and_direction(

@@ -1,0 +1,63 @@
+"""The person's meetings in their readable ``/mydata`` copy: kind, time, place, state and who
+takes part (names and units, never an account number)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.meetings import lifecycle as meetings
+from bot.meetings.views import place_text
+from bot.models import Individual
+from bot.models.meetings import Meeting
+from bot.people.mydata_document import Section, document_section, long_date
+from bot.platform.i18n import N_, Translator
+
+HEADING = N_("Your meetings")
+MEETING_LINE = N_("• {type}, {when}: {state}")
+NO_TIME = N_("no time yet")
+WHERE = N_("   Where: {place}")
+WHO = N_("   Who takes part: {people}")
+UNITS = N_("   Units: {units}")
+
+
+@document_section
+async def meetings_section(
+    session: AsyncSession, tr: Translator, individual: Individual
+) -> Section | None:
+    """Every meeting of the case, oldest first; none gives no section."""
+    found = list(
+        await session.scalars(
+            select(Meeting)
+            .where(Meeting.individual_id == individual.id)
+            .options(selectinload(Meeting.units))
+            .order_by(Meeting.created_at, Meeting.id)
+        )
+    )
+    if not found:
+        return None
+    section = Section(tr.gettext(HEADING))
+    for meeting in found:
+        when = (
+            f"{long_date(tr, meeting.starts_at)} {tr.time(meeting.starts_at)}"
+            if meeting.starts_at is not None
+            else tr.gettext(NO_TIME)
+        )
+        section.lines.append(
+            tr.gettext(MEETING_LINE).format(
+                type=tr.gettext(meetings.TYPE_LABELS[meeting.type]),
+                when=when,
+                state=tr.gettext(meetings.STATUS_LABELS[meeting.status]),
+            )
+        )
+        if meeting.place_kind or meeting.place_text:
+            place = place_text(tr, meeting.place_kind, meeting.place_text)
+            section.lines.append(tr.gettext(WHERE).format(place=place))
+        people = await meetings.people_line(session, meeting)
+        if people:
+            section.lines.append(tr.gettext(WHO).format(people=people))
+        names = await meetings.unit_names(session, [u.unit_id for u in meeting.units])
+        if names:
+            section.lines.append(tr.gettext(UNITS).format(units=names))
+    return section
