@@ -10,16 +10,22 @@ from sqlalchemy.orm import selectinload
 from bot.meetings import lifecycle as meetings
 from bot.meetings.views import place_text
 from bot.models import Individual
-from bot.models.meetings import Meeting
+from bot.models.meetings import Meeting, MeetingStatus
 from bot.people.mydata_document import Section, document_section, long_date
 from bot.platform.i18n import N_, Translator
 
 HEADING = N_("Your meetings")
 MEETING_LINE = N_("• {type}, {when}: {state}")
 NO_TIME = N_("no time yet")
-WHERE = N_("   Where: {place}")
-WHO = N_("   Who takes part: {people}")
-UNITS = N_("   Units: {units}")
+WHERE = N_("Where: {place}")
+WHO = N_("Who takes part: {people}")
+UNITS = N_("Units: {units}")
+INDENT = "   "
+# The person reads their own copy: the staff labels speak of "the person".
+OWN_STATUS_LABELS: dict[str, str] = {
+    MeetingStatus.INVITED: N_("waiting for your answer"),
+    MeetingStatus.NO_SHOW: N_("you did not come"),
+}
 
 
 @document_section
@@ -48,16 +54,18 @@ async def meetings_section(
             tr.gettext(MEETING_LINE).format(
                 type=tr.gettext(meetings.TYPE_LABELS[meeting.type]),
                 when=when,
-                state=tr.gettext(meetings.STATUS_LABELS[meeting.status]),
+                state=tr.gettext(
+                    OWN_STATUS_LABELS.get(meeting.status) or meetings.STATUS_LABELS[meeting.status]
+                ),
             )
         )
         if meeting.place_kind or meeting.place_text:
             place = place_text(tr, meeting.place_kind, meeting.place_text)
-            section.lines.append(tr.gettext(WHERE).format(place=place))
+            section.lines.append(INDENT + tr.gettext(WHERE).format(place=place))
         people = await meetings.people_line(session, meeting)
         if people:
-            section.lines.append(tr.gettext(WHO).format(people=people))
+            section.lines.append(INDENT + tr.gettext(WHO).format(people=people))
         names = await meetings.unit_names(session, [u.unit_id for u in meeting.units])
         if names:
-            section.lines.append(tr.gettext(UNITS).format(units=names))
+            section.lines.append(INDENT + tr.gettext(UNITS).format(units=names))
     return section

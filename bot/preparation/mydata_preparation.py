@@ -22,8 +22,8 @@ from flows.model import AnswerKind
 HEADING = N_("Your answers from preparing for meetings")
 FOR_MEETING = N_("For the {meeting}:")
 FOR_MEETING_ON = N_("For the {meeting} on {when}:")
-SHARED_ON = N_("   Shared with the staff taking part on {date}.")
-NOT_SHARED = N_("   Not shared with anyone.")
+SHARED_ON = N_("Shared with the staff taking part on {date}.")
+NOT_SHARED = N_("Not shared with anyone.")
 
 
 @document_section
@@ -56,9 +56,9 @@ async def preparations_section(
         section.lines += await _answers(session, tr, meeting, prepared.answers or {})
         if prepared.shared_at is not None:
             day = long_date(tr, prepared.shared_at)
-            section.lines.append(tr.gettext(SHARED_ON).format(date=day))
+            section.lines.append("   " + tr.gettext(SHARED_ON).format(date=day))
         else:
-            section.lines.append(tr.gettext(NOT_SHARED))
+            section.lines.append("   " + tr.gettext(NOT_SHARED))
     return section
 
 
