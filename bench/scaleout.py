@@ -40,14 +40,16 @@ PATH = "/telegram"
 REDELIVER_EVERY = 10
 REDELIVER_AFTER = 0.5
 CONNECTIONS = 40
+IDLE = 1.5
+SETTLE = 1.5
 # Rows one update handled twice could leave behind; each query counts the surplus rows.
 DUPLICATES = {
     "preparations saved twice": (
         "SELECT COALESCE(SUM(shared_revision - 1), 0) FROM preparations WHERE shared_revision > 1"
     ),
     "outbox rows queued twice": (
-        "SELECT COUNT(*) - COUNT(DISTINCT (chat_id, kind, message, COALESCE(subject, ''))) "
-        "FROM outbox"
+        "SELECT COUNT(*) - COUNT(DISTINCT (chat_id, kind, message, COALESCE(subject, ''), "
+        "COALESCE(individual_id, 0), CAST(params AS TEXT))) FROM outbox"
     ),
     "audit entries written twice": (
         "SELECT COUNT(*) - COUNT(DISTINCT (action, actor, COALESCE(case_ref, ''), "
@@ -64,6 +66,7 @@ class ScaleOutRun:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
+    idle_cpu_ms_per_second: list[float] = field(default_factory=list)
     handled: list[int] = field(default_factory=list)
     redelivered: int = 0
     duplicates: dict[str, int] = field(default_factory=dict)
@@ -184,6 +187,20 @@ def _webhook_process(
     return bot, metrics
 
 
+async def _idle(processes: list[BotProcess]) -> list[float]:
+    """CPU each process spends per second with nothing to do (its timers and sweeps)."""
+    before = [bot.cpu_seconds() for bot in processes]
+    await asyncio.sleep(IDLE)
+    return [1000 * (bot.cpu_seconds() - b) / IDLE for bot, b in zip(processes, before, strict=True)]
+
+
+async def _unready(metrics_port: int) -> str | None:
+    """None when the process's /readyz says ready; otherwise its answer."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(f"http://127.0.0.1:{metrics_port}/readyz")
+    return None if answer.status_code == 200 else answer.text[:200]
+
+
 async def _handled(metrics_port: int) -> int:
     """Updates this process handled, from its own /metrics."""
     async with httpx.AsyncClient(timeout=10) as client:
@@ -223,8 +240,15 @@ async def run(
         proxy.start()
         try:
             await asyncio.gather(*(bot.start() for bot, _ in started))
+            await asyncio.sleep(SETTLE)  # the jobs' first run, one second after the start
+            result.idle_cpu_ms_per_second = await _idle([bot for bot, _ in started])
             await _drive(result, double, [bot for bot, _ in started], ids, within, window)
             result.handled = [await _handled(metrics) for _, metrics in started]
+            result.problems += [
+                f"a process was not ready after the crowd: {body}"
+                for body in [await _unready(metrics) for _, metrics in started]
+                if body
+            ]
             result.redelivered = proxy.redelivered
         finally:
             for bot, _ in started:
@@ -302,7 +326,11 @@ def section(runs: list[ScaleOutRun], window: float, postgres_missing: str | None
         f"{REDELIVER_EVERY}th update is delivered again {REDELIVER_AFTER} s later to the next "
         "process, as Telegram does when it missed an answer. The individuals do the förmöte "
         f"as in section 1; a crowd still busy after {window:.0f} s is measured over those "
-        "seconds. *CPU s* is each process's user + system time during the crowd; *handled* is "
+        "seconds. *CPU s* is each process's user + system time during the crowd, *idle CPU* "
+        f"what each spent per second before the crowd ({IDLE} s measured {SETTLE} s after the "
+        "start: timers, the inbox sweep, the outbox tick, and in whichever process won them "
+        "the jobs' first run), which CPU ms/update includes; "
+        "*handled* is "
         "each process's own `samordna_updates_handled_total` (redeliveries included). "
         "*Duplicate effects* counts rows in the database an update handled twice would "
         "leave: preparations saved twice, outbox rows queued twice, audit entries written "
@@ -319,6 +347,7 @@ def section(runs: list[ScaleOutRun], window: float, postgres_missing: str | None
         "p95 ms",
         "CPU ms/update (all)",
         "CPU s per process",
+        "idle CPU ms/s per process",
         "handled per process",
         "redelivered",
         "duplicate effects",
@@ -334,6 +363,7 @@ def section(runs: list[ScaleOutRun], window: float, postgres_missing: str | None
             ms(r.p(95)),
             fmt(r.cpu_ms_per_update, 1),
             " / ".join(fmt(c, 1) for c in r.cpu_seconds),
+            " / ".join(fmt(c, 0) for c in r.idle_cpu_ms_per_second),
             " / ".join(str(h) for h in r.handled),
             str(r.redelivered),
             str(r.duplicate_effects),

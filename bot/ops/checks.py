@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import and_, func, or_, select, text
@@ -69,7 +70,7 @@ def checks_engine(url: str) -> AsyncEngine:
     """Fresh SQLite connections that never create the file (a missing database is not
     ready, not a new empty one); a small pool with a connect time-out on PostgreSQL."""
     if is_sqlite(url):
-        path = make_url(url).database or ""
+        path = quote(make_url(url).database or "")
         return create_async_engine(
             f"sqlite+aiosqlite:///file:{path}?mode=rw&uri=true",
             poolclass=NullPool,
