@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bench import scaleout
 from bench.stats import fmt, ms, ratio
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ def render(results: Results, *, quick: bool = False) -> str:
         _scale(results),
         _side_by_side(results),
         _crashes(results),
+        scaleout.section(results.scaleout, results.sizes.scaleout_window, results.postgres_missing),
         _profile(results),
         _left_out(results),
     ]

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import bots, conversation, crash, dispatch, machine, profiling, scale
+from bench import bots, conversation, crash, dispatch, machine, profiling, scale, scaleout
 from bench.databases import TempDatabases
 from bench.proc import ROOT
 from bench.report import render
@@ -44,8 +44,11 @@ class Sizes:
     crash_individuals: int = 50
     crash_reminders: int = 240
     profile_individuals: int = 50
-    budget: float = 520.0
+    budget: float = 590.0
     answer_within: float = 60.0
+    scaleout: tuple[int, ...] = (1, 2, 4)
+    scaleout_individuals: int = 40
+    scaleout_window: float = 15.0
 
 
 QUICK = Sizes(
@@ -60,6 +63,9 @@ QUICK = Sizes(
     profile_individuals=10,
     budget=240.0,
     answer_within=20.0,
+    scaleout=(1, 2),
+    scaleout_individuals=10,
+    scaleout_window=8.0,
 )
 
 
@@ -72,6 +78,7 @@ class Results:
     unthrottled: list[dispatch.UnthrottledRun] = field(default_factory=list)
     limited: list[dispatch.LimitedRun] = field(default_factory=list)
     scale: list[scale.ScaleRun] = field(default_factory=list)
+    scaleout: list[scaleout.ScaleOutRun] = field(default_factory=list)
     crashed_conversations: list[crash.ConversationCrash] = field(default_factory=list)
     crashed_reminders: list[crash.ReminderCrash] = field(default_factory=list)
     profile: profiling.Profile | None = None
@@ -243,6 +250,21 @@ async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
                 dispatch.unthrottled, dbs, "postgres", sizes.nudges, window=sizes.dispatch_window
             ),
             results.unthrottled,
+        )
+
+    for processes in [] if dbs.postgres_missing else sizes.scaleout:
+        await budget.step(
+            f"scale-out, {processes} webhook process(es) on PostgreSQL",
+            sizes.scaleout_window + 10 + 3 * processes,
+            partial(
+                scaleout.run,
+                dbs,
+                processes,
+                sizes.scaleout_individuals,
+                within=within,
+                window=sizes.scaleout_window,
+            ),
+            results.scaleout,
         )
 
     results.machine.load_after = os.getloadavg()

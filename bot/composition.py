@@ -42,6 +42,7 @@ from bot.nudges import (
     transitions,
     transitions_chat,
 )
+from bot.ops import consent_counts
 from bot.people import (
     cases_chat,
     consent,
@@ -69,6 +70,7 @@ from flows.registry import FlowRegistry
 
 FEATURES: tuple[ModuleType, ...] = (
     inbox,
+    consent_counts,
     # people
     consent,
     consent_chat,

@@ -13,6 +13,8 @@ from bot import composition, migrate
 from bot.app import announce_commands, build_application
 from bot.chat.turn import Services
 from bot.inbox import Inbox
+from bot.ops.checks import Probe
+from bot.ops.server import OpsServer
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.config import Settings
 from bot.platform.crypto import Cipher
@@ -53,6 +55,7 @@ async def serve(
     if services is None:
         services = await asyncio.to_thread(open_services, settings, clock)
     app = build_application(services)
+    ops = start_ops(settings, services)
     try:
         async with app:
             await app.start()
@@ -69,4 +72,21 @@ async def serve(
             await inbox.stop()
             await app.stop()
     finally:
+        if ops is not None:
+            await ops.stop()
         await services.db.dispose()
+
+
+def start_ops(settings: Settings, services: Services) -> OpsServer | None:
+    """The operator's port, when ``SAMORDNA_METRICS_PORT`` is set."""
+    if settings.metrics_port is None:
+        return None
+    probe = Probe(
+        settings.resolved_database_url,
+        services.clock,
+        max_lag_seconds=settings.ready_max_lag_seconds,
+    )
+    server = OpsServer(probe)
+    server.start(settings.metrics_listen, settings.metrics_port)
+    log.info("health and metrics on %s:%s", settings.metrics_listen, server.port)
+    return server

@@ -2,7 +2,8 @@
 in database rows, so a restart loses nothing and several processes can share the work.
 
 Every ``dispatch_interval`` seconds the outbox is drained (batch after batch while full ones
-come back); the registered jobs run at their own times.
+come back); the registered jobs run at their own times, each in one process at a time when
+several share a PostgreSQL database (the others skip that round).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ async def _dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
 def _runner(job: jobs.Job, services: Services) -> Any:
     async def run(_context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            await job.function(services)
+            async with services.db.one_at_a_time(f"job:{job.name}") as ours:
+                if ours:  # otherwise another process is doing it right now
+                    await job.function(services)
         except Exception:
             log.exception("job %s failed; it runs again at its next time", job.name)
 

@@ -144,7 +144,12 @@ async def deliver(update: Update, outcome: Outcome, locale: str | None = None) -
     if outcome.menu is not None and chat is not None:
         await _set_menu(update, chat.id, outcome.menu, locale or pick_locale(None))
     if query is not None:
-        await query.answer(outcome.toast or None)
+        try:
+            await query.answer(outcome.toast or None)
+        except BadRequest as exc:
+            # Delivered again while this handling was between its commit and this answer,
+            # another process answered the press first; the screen above is shown already.
+            log.info("the press was answered before (%s)", exc.message)
 
 
 async def _set_menu(update: Update, chat_id: int, menu: str, locale: str) -> None:

@@ -43,9 +43,10 @@ async def _send_until_stopped(settings: Settings) -> None:
 
     from bot.outbox.dispatcher import Dispatcher
     from bot.outbox.send_limits import rate_limiter
-    from bot.runner import open_services
+    from bot.runner import open_services, start_ops
 
     services = await asyncio.to_thread(open_services, settings)
+    ops = start_ops(settings, services)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,6 +66,8 @@ async def _send_until_stopped(settings: Settings) -> None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), settings.dispatch_interval)
     finally:
+        if ops is not None:
+            await ops.stop()
         await services.db.dispose()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from telegram import Update
@@ -20,6 +21,7 @@ from telegram.ext import Application
 
 from bot.chat import inbox_store as store
 from bot.chat.turn import Services
+from bot.platform import metrics
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class InboxWorker:
 
     async def _process(self, row: store.Claimed) -> None:
         keeper = asyncio.create_task(self._keep_lease(row.update_id))
+        began = time.perf_counter()
         try:
             update = Update.de_json(row.payload, self.app.bot)
             await self.app.process_update(update)
@@ -124,6 +127,7 @@ class InboxWorker:
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
+        metrics.update_handled(metrics.update_kind(row.payload), time.perf_counter() - began)
 
     async def _keep_lease(self, update_id: int) -> None:
         """A slow handler keeps its update: renew a third of the way through each lease."""

@@ -58,6 +58,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBDeprecationWarning
 
@@ -66,7 +67,7 @@ from bot.chat.turn import Services
 from bot.models import ChatUser, Individual, OutboxMessage, OutboxStatus, Staff
 from bot.outbox import queue as outbox
 from bot.outbox import timing
-from bot.platform import events
+from bot.platform import events, metrics
 from bot.platform.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -407,6 +408,7 @@ class Dispatcher:
                     pool_timeout=timeout,
                 )
             except RetryAfter as exc:
+                metrics.sent("429")
                 retry_after = _seconds(exc)
                 log.warning("outbox row %s: Telegram asks to wait %.0f s", row.id, retry_after)
                 if retry_after > self.services.settings.outbox_max_retry_after:
@@ -414,23 +416,28 @@ class Dispatcher:
                 self._hold_until = max(self._hold_until, time.monotonic() + retry_after)
                 continue
             except Forbidden as exc:
+                metrics.sent("403")
                 await self._blocked(row.id, str(exc))
                 return False
             except InvalidToken as exc:
+                metrics.sent("other")
                 log.error("outbox row %s: the bot token was refused: %s", row.id, exc)
                 await self._later(row.id, self.services.settings.outbox_retry_seconds, str(exc))
                 return False
             except (BadRequest, ChatMigrated) as exc:
+                metrics.sent("other")
                 log.warning("outbox row %s refused by Telegram: %s", row.id, exc)
                 await self._fail(row.id, str(exc))
                 return False
             except (NetworkError, TelegramError) as exc:  # 5xx, time-outs, dropped connections
+                metrics.sent(send_failure(exc))
                 error = str(exc) or type(exc).__name__
                 if may_have_arrived(exc):
                     error = f"{MAY_HAVE_ARRIVED}: {error}"
                 log.warning("outbox row %s not sent: %s", row.id, error)
                 await self._retry(row.id, error)
                 return False
+            metrics.sent("ok")
             await self._finish(row)
             return True
         await self._later(row.id, retry_after, "429 Too Many Requests")
@@ -520,6 +527,16 @@ class Dispatcher:
                 )
             else:
                 log.warning("outbox row %s: a staff chat refuses messages", row.id)
+
+
+def send_failure(error: TelegramError) -> str:
+    """The metrics label of a failed send: a time-out, a connection that failed, or a 5xx
+    (python-telegram-bot raises a plain ``NetworkError`` for those)."""
+    if isinstance(error, TimedOut):
+        return "timeout"
+    if isinstance(error.__cause__, httpx.HTTPError):
+        return "network"
+    return "5xx" if isinstance(error, NetworkError) else "other"
 
 
 def may_have_arrived(error: TelegramError) -> bool:

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     )
     distribution_time: time = time(8, 0)
     distribution_flag_after_days: int = Field(default=7, ge=1, le=90)
+    # the operator's port: /healthz, /readyz and /metrics (off unless a port is set)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"
+    ready_max_lag_seconds: float = Field(default=60.0, ge=0)
     # the browser playground (always on 127.0.0.1)
     playground_port: int = Field(default=8080, ge=1, le=65535)
 

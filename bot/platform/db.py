@@ -6,11 +6,12 @@ command or a scheduler tick reads and writes in exactly one transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -122,5 +123,30 @@ class Database:
         async with self._sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def one_at_a_time(self, name: str) -> AsyncIterator[bool]:
+        """True when no other process is doing ``name`` now (a PostgreSQL advisory lock,
+        held until the block ends, or until the connection drops); always True on SQLite,
+        where one process runs. For recurring jobs, which every process schedules."""
+        if self.dialect != "postgresql":
+            yield True
+            return
+        key = lock_key(name)
+        async with self.engine.connect() as connection:
+            taken = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            await connection.commit()
+            try:
+                yield bool(taken)
+            finally:
+                if taken:
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    await connection.commit()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def lock_key(name: str) -> int:
+    """A stable 64-bit advisory lock key for a name."""
+    digest = hashlib.sha256(f"samordna:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
