@@ -239,7 +239,7 @@ def page(
     call_line: str,
 ) -> Page:
     """What the person sees at this stage, always ending with whom to call."""
-    names = ", ".join(u.name for u in units)
+    names = tr.join([u.name for u in units])
     back = (tr.gettext(texts.BACK), "back")
     stage = draft.stage
     if stage is Stage.ASK:
@@ -293,8 +293,8 @@ def summary(
     until = add_months(today, draft.months)
     lines += [
         "",
-        tr.gettext(WHO).format(units=", ".join(u.name for u in units)),
-        tr.gettext(UNTIL).format(date=tr.date(until, "d MMMM y")),
+        tr.gettext(WHO).format(units=tr.join([u.name for u in units])),
+        tr.gettext(UNTIL).format(date=tr.date(until)),
         "",
         tr.gettext(WITHDRAW_ANY_TIME),
     ]
@@ -330,7 +330,7 @@ def _ask_text(tr: Translator, names: str) -> str:
 
 def part_label(tr: Translator, part: str, units: Sequence[Unit]) -> str:
     """A part by what it lets the units do, naming the units where it matters."""
-    return tr.gettext(PART_LABELS[part]).format(units=", ".join(u.name for u in units))
+    return tr.gettext(PART_LABELS[part]).format(units=tr.join([u.name for u in units]))
 
 
 def _with_call_line(body: str, call_line: str) -> str:

@@ -465,9 +465,7 @@ class FlowEngine:
         today = self.clock.now().astimezone(tr.tz).date()
         days = [today + timedelta(days=n) for n in range(1, DATE_DAYS + 1)]
         weekdays = [d for d in days if d.weekday() < 5]
-        choice = [
-            Button(tr.date(d, "EEE d MMM"), self._data(state, f"d{d:%Y%m%d}")) for d in weekdays
-        ]
+        choice = [Button(tr.short_day(d), self._data(state, f"d{d:%Y%m%d}")) for d in weekdays]
         return rows(choice, 3)
 
     def _review_screen(self, state: FlowState, flow: Flow, tr: Translator) -> Screen:

@@ -93,7 +93,7 @@ async def welcome(turn: Turn, tr: Translator) -> str:
             .where(StaffMembership.staff_id == member.id)
             .order_by(Unit.name)
         )
-        return tr.gettext(WELCOME_STAFF).format(units=", ".join(names))
+        return tr.gettext(WELCOME_STAFF).format(units=tr.join(list(names)))
     if await access.individual_by_telegram(turn.session, turn.telegram_id) is not None:
         return tr.gettext(WELCOME_INDIVIDUAL)
     return tr.gettext(WELCOME)

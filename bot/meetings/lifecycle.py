@@ -206,9 +206,10 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     return {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
 
 
-async def unit_names(session: AsyncSession, ids: Sequence[int]) -> str:
+async def unit_name_list(session: AsyncSession, ids: Sequence[int]) -> list[str]:
+    """The names in the order given; joined for reading with ``Translator.join``."""
     units = await units_by_id(session, ids)
-    return ", ".join(units[i].name for i in ids if i in units)
+    return [units[i].name for i in ids if i in units]
 
 
 async def individual_of(session: AsyncSession, meeting: Meeting) -> Individual | None:

@@ -385,7 +385,7 @@ async def unit_staff(turn: Turn, unit_id: int) -> list[Staff]:
 
 
 def short_line(tr: Translator, meeting: Meeting, case: str) -> str:
-    when = tr.datetime(meeting.starts_at, "EEE d MMM HH:mm") if meeting.starts_at else None
+    when = tr.short_datetime(meeting.starts_at) if meeting.starts_at else None
     if meeting.status in (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULING) or when is None:
         when = tr.gettext(NO_TIME_YET)
     return f"{title(tr, meeting, case)} · {when}"

@@ -204,18 +204,16 @@ async def _status_lines(turn: Turn, case: Individual) -> list[str]:
             select(IndividualInvite).where(IndividualInvite.individual_id == case.id)
         )
         if invite is not None:
-            lines.append(
-                tr.gettext(CASE_WAITING).format(date=tr.datetime(invite.expires_at, "d MMMM y"))
-            )
+            lines.append(tr.gettext(CASE_WAITING).format(date=tr.date(invite.expires_at)))
     current = await consent.active(turn.session, case.id, now)
     for record in current:
-        lines += consent.describe(tr, record)
+        lines += consent.describe(tr, record, staff=True)
     if case.telegram_id is not None and not current:
         lines.append(tr.gettext(CASE_NO_CONSENT))
     if case.closed_at is not None:
-        lines.append(tr.gettext(CASE_CLOSED).format(date=tr.date(case.closed_at, "d MMMM y")))
+        lines.append(tr.gettext(CASE_CLOSED).format(date=tr.date(case.closed_at)))
     if case.erase_after is not None and case.telegram_id is not None:
-        lines.append(tr.gettext(CASE_ERASE).format(date=tr.date(case.erase_after, "d MMMM y")))
+        lines.append(tr.gettext(CASE_ERASE).format(date=tr.date(case.erase_after)))
     if case.responsible_staff_id is not None:
         contact = await turn.session.get(Staff, case.responsible_staff_id)
         if contact is not None and contact.name:

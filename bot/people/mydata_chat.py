@@ -245,8 +245,8 @@ async def _lines(turn: Turn, data: dict[str, Any], individual: Individual | None
         lines.append(
             tr.gettext(LINE_STAFF).format(name=member["name"] or "–", phone=member["phone"] or "–")
         )
-        held = ", ".join(
-            f"{u['unit']} ({staff.role_label(tr, u['role'])})" for u in member["units"]
+        held = tr.join(
+            [f"{u['unit']} ({staff.role_label(tr, u['role'])})" for u in member["units"]]
         )
         lines.append(tr.gettext(LINE_UNITS).format(units=held))
     lines += _record_lines(tr, data["records"])
@@ -274,4 +274,4 @@ def _record_lines(tr: Translator, records: dict[str, list[dict[str, Any]]]) -> l
 
 
 def _day(tr: Translator, value: str) -> str:
-    return tr.date(datetime.fromisoformat(value), "d MMMM y")
+    return tr.date(datetime.fromisoformat(value))

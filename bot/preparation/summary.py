@@ -111,4 +111,4 @@ def _value(step_id: str, value: Any, present: bool, tr: Translator, context: dic
 
 
 def _when(tr: Translator, moment: datetime) -> str:
-    return tr.datetime(moment, "d MMMM HH:mm")
+    return tr.date_time(moment)

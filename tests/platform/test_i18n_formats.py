@@ -1,0 +1,90 @@
+"""Dates, counts and lists of unit names read the same on every screen, in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.platform.i18n import translator
+
+THURSDAY = dt.datetime(2027, 5, 27, 12, 0, tzinfo=dt.UTC)  # 14:00 in Stockholm
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "weekday", "meeting", "button", "with_year"),
+    [
+        (
+            "sv",
+            "27 maj 2027",
+            "torsdag 27 maj",
+            "torsdag 27 maj 14:00",
+            "tors 27 maj 14:00",
+            "27 maj 2027 14:00",
+        ),
+        (
+            "en",
+            "27 May 2027",
+            "Thursday 27 May",
+            "Thursday 27 May 14:00",
+            "Thu 27 May 14:00",
+            "27 May 2027 14:00",
+        ),
+    ],
+)
+def test_named_date_formats(
+    language: str, day: str, weekday: str, meeting: str, button: str, with_year: str
+) -> None:
+    tr = translator(language)
+    assert tr.date(THURSDAY) == day
+    assert tr.date(THURSDAY.date()) == day
+    assert tr.weekday(THURSDAY) == weekday
+    assert tr.datetime(THURSDAY) == meeting
+    assert tr.short_datetime(THURSDAY) == button
+    assert tr.date_time(THURSDAY) == with_year
+
+
+def test_a_day_late_in_the_evening_is_the_local_day() -> None:
+    late = dt.datetime(2027, 5, 27, 22, 30, tzinfo=dt.UTC)  # 00:30 on the 28th in Stockholm
+    assert translator("sv").date(late) == "28 maj 2027"
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two", "fraction"),
+    [("sv", "1 dag", "2 dagar", "4,5 dagar"), ("en", "1 day", "2 days", "4.5 days")],
+)
+def test_counted_picks_the_plural_form(language: str, one: str, two: str, fraction: str) -> None:
+    tr = translator(language)
+    assert tr.counted("{days} day", "{days} days", 1, days=1) == one
+    assert tr.counted("{days} day", "{days} days", 2, days=2) == two
+    assert tr.counted("{days} day", "{days} days", 4.5, days=fraction.split()[0]) == fraction
+
+
+def test_counted_plural_forms_from_the_catalog() -> None:
+    from bot.survey.report_texts import OTHER_VERSIONS
+
+    sv = translator("sv")
+    assert sv.counted_marked(OTHER_VERSIONS, 1).startswith("1 svar ")
+    assert sv.counted_marked(OTHER_VERSIONS, 1).endswith("är inte medräknat.")
+    assert sv.counted_marked(OTHER_VERSIONS, 4).endswith("är inte medräknade.")
+    en = translator("en")
+    assert en.counted_marked(OTHER_VERSIONS, 1).startswith("1 answer to ")
+    assert en.counted_marked(OTHER_VERSIONS, 4).startswith("4 answers to ")
+
+
+def test_unit_names_are_joined_in_the_readers_language() -> None:
+    assert translator("sv").join(["Socialtjänsten", "Vårdcentralen", "Frivården"]) == (
+        "Socialtjänsten, Vårdcentralen och Frivården"
+    )
+    assert translator("en").join(["Social services", "Primary care"]) == (
+        "Social services and Primary care"
+    )
+    assert translator("sv").join(["Socialtjänsten"]) == "Socialtjänsten"
+
+
+def test_a_unit_name_with_a_comma_cannot_be_read_as_two_units() -> None:
+    names = ["Vuxenpsykiatri, öppenvård Norr", "Socialtjänsten", "Frivården"]
+    joined = translator("sv").join(names)
+    assert joined == "Vuxenpsykiatri, öppenvård Norr och Socialtjänsten och Frivården"
+    # Between two units there is always "och", never a bare comma.
+    assert joined.count(",") == 1
