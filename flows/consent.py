@@ -76,7 +76,7 @@ MORE = N_(
     "looked at it.\n"
     "• The question after a meeting is anonymous. Nobody can see what you answered.\n"
     "• If you take back your consent, I stop writing to you at once and delete what I store "
-    "about you after {days} days.\n"
+    "about you after {days}.\n"
     "• /mydata shows everything I store about you. There you can also delete it."
 )
 PART_REMINDERS = N_(
@@ -250,7 +250,10 @@ def page(
         ]
     elif stage is Stage.MORE:
         body = "\n\n".join(
-            [tr.gettext(MORE).format(days=retention_days), tr.gettext(texts.NOT_WATCHED)]
+            [
+                tr.gettext(MORE).format(days=tr.counted_marked(texts.DAYS, retention_days)),
+                tr.gettext(texts.NOT_WATCHED),
+            ]
         )
         choices = [[(tr.gettext(YES), "yes"), (tr.gettext(NO_THANKS), "no")], [back]]
     elif stage in _PART_QUESTIONS:

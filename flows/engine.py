@@ -155,7 +155,10 @@ class FlowEngine:
         value = text.strip()
         if step.kind is AnswerKind.TEXT:
             if len(value) > step.max_length:
-                message = tr.gettext(texts.TOO_LONG).format(used=len(value), n=step.max_length)
+                message = tr.gettext(texts.TOO_LONG).format(
+                    used=tr.counted_marked(texts.CHARACTERS, len(value)),
+                    limit=tr.counted_marked(texts.CHARACTERS, step.max_length),
+                )
                 return Outcome([Screen(message)], replace=False)
             if not value:
                 return self._nudge_buttons(state, flow, tr)
@@ -434,7 +437,8 @@ class FlowEngine:
             )
         elif step.kind is AnswerKind.TEXT:
             limit = texts.MAX_CHARS_OPTIONAL if step.skippable else texts.MAX_CHARS
-            lines += ["", tr.gettext(limit).format(n=step.max_length)]
+            most = tr.counted_marked(texts.CHARACTERS, step.max_length)
+            lines += ["", tr.gettext(limit).format(limit=most)]
             lines += ["", tr.gettext(texts.NOT_WATCHED)]
         elif step.kind is AnswerKind.INFO:
             buttons.append([Button(tr.gettext(texts.CONTINUE), self._data(state, "c"))])

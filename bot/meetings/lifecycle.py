@@ -35,6 +35,7 @@ from bot.people import contacts
 from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
+from flows import texts as flow_texts
 
 OPEN = (
     MeetingStatus.REQUESTED,
@@ -385,14 +386,14 @@ def time_params(meeting: Meeting) -> dict[str, Any]:
     return {
         "type": outbox.msg_param(TYPE_LABELS[meeting.type]),
         "when": when,
-        "minutes": meeting.duration_minutes,
+        "minutes": outbox.count_param(flow_texts.MINUTES, meeting.duration_minutes),
     }
 
 
 # ----------------------------------------------------------------- changes
 
 CONFIRMED_STAFF = N_(
-    "Confirmed: the {type} for {case} on {when}, {minutes} minutes.\nPlace: {place}\nWith: {people}"
+    "Confirmed: the {type} for {case} on {when}, {minutes}.\nPlace: {place}\nWith: {people}"
 )
 CALENDAR_FILE = N_("📅 Calendar file")
 OPEN_LABEL = N_("Open")

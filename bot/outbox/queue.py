@@ -33,7 +33,7 @@ from bot.models import OutboxMessage, OutboxStatus
 from bot.outbox import timing
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of, wiring_of
-from bot.platform.i18n import N_, Translator
+from bot.platform.i18n import N_, Plural, Translator
 from bot.platform.wiring import Wiring, mark
 from flows import texts
 
@@ -59,6 +59,11 @@ def list_param(names: Sequence[str]) -> dict[str, list[str]]:
     return {"$list": list(names)}
 
 
+def count_param(message: Plural, n: int) -> dict[str, Any]:
+    """A count for a message ("30 minutes"), in the plural form the reader's language needs."""
+    return {"$plural": [message.singular, message.plural], "$n": n}
+
+
 def msg_param(message: str, **params: Any) -> dict[str, Any]:
     if params:
         return {"$msg": message, "$params": params}
@@ -74,6 +79,9 @@ def render(tr: Translator, message: str, params: dict[str, Any]) -> str:
             values[name] = tr.datetime(datetime.fromisoformat(value["$dt"]))
         elif isinstance(value, dict) and "$date" in value:
             values[name] = tr.date(_day(value["$date"]))
+        elif isinstance(value, dict) and "$plural" in value:
+            singular, plural = value["$plural"]
+            values[name] = tr.counted(singular, plural, int(value["$n"]))
         elif isinstance(value, dict) and "$list" in value:
             values[name] = tr.join(value["$list"])
         elif isinstance(value, dict) and "$msg" in value:

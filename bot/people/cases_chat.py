@@ -21,6 +21,7 @@ from bot.models import Consent, Individual, IndividualInvite, Role, Staff, conse
 from bot.people import consent, individuals
 from bot.platform.i18n import N_
 from bot.platform.wiring import mark
+from flows import texts as flow_texts
 from flows.screens import Button, Outcome, Screen, rows
 
 MAX_LISTED = 40
@@ -42,7 +43,7 @@ ALIAS_USAGE = N_(
     "Write the case number and a short alias, like this: /alias K-7F3Q Anna. Please do not "
     "write full names or personal identity numbers."
 )
-ALIAS_TOO_LONG = N_("The alias may be at most {n} characters.")
+ALIAS_TOO_LONG = N_("The alias may be at most {limit}.")
 ALIAS_IDENTITY = N_("That looks like a personal identity number. It cannot be stored.")
 ALIAS_SAVED = N_("The alias for case {case_ref} is saved. Only staff see it.")
 
@@ -151,7 +152,8 @@ async def set_alias(turn: Turn, arguments: str) -> Outcome:
         return allowed
     member, case = allowed
     if len(alias) > ALIAS_LENGTH:
-        text = turn.tr.gettext(ALIAS_TOO_LONG).format(n=ALIAS_LENGTH)
+        most = turn.tr.counted_marked(flow_texts.CHARACTERS, ALIAS_LENGTH)
+        text = turn.tr.gettext(ALIAS_TOO_LONG).format(limit=most)
         return Outcome.message(text)
     if _IDENTITY_NUMBER.search(alias):
         return Outcome.message(turn.tr.gettext(ALIAS_IDENTITY))

@@ -24,7 +24,10 @@ RESPONSE_RATE = N_("Response rate")
 RESPONSE_DETAIL = N_("{responses} of {offered} offered")
 DECLINED = N_("Meetings declined in consent: {declined} (not counted in the offered rate)")
 WAITING = N_("Meetings whose survey is not sent yet: {waiting}")
-TOO_FEW = N_("There are too few answers yet to show results: at least {k} are needed.")
+TOO_FEW = N_plural(
+    "There are too few answers yet to show results: at least {k} is needed.",
+    "There are too few answers yet to show results: at least {k} are needed.",
+)
 TOO_FEW_SHORT = N_("Too few answers to show")
 OTHER_VERSIONS = N_plural(
     "{n} answer to an earlier version of the questions is not included.",
@@ -77,7 +80,7 @@ def scale_labels(tr: Translator) -> list[str]:
 
 
 def too_few(report: Report, tr: Translator) -> str:
-    return tr.gettext(TOO_FEW).format(k=report.min_group)
+    return tr.counted_marked(TOO_FEW, report.min_group, k=report.min_group)
 
 
 def summary_lines(report: Report, tr: Translator) -> list[str]:

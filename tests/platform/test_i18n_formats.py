@@ -88,3 +88,24 @@ def test_a_unit_name_with_a_comma_cannot_be_read_as_two_units() -> None:
     assert joined == "Vuxenpsykiatri, öppenvård Norr och Socialtjänsten och Frivården"
     # Between two units there is always "och", never a bare comma.
     assert joined.count(",") == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "ninety"),
+    [
+        ("sv", "När: 10:00, 1 minut", "När: 10:00, 90 minuter"),
+        ("en", "When: 10:00, 1 minute", "When: 10:00, 90 minutes"),
+    ],
+)
+def test_a_queued_count_is_written_in_the_readers_plural_form(
+    language: str, one: str, ninety: str
+) -> None:
+    """A message queued today is written when sent, in the reader's language and form."""
+    from bot.outbox import queue as outbox
+    from flows import texts
+
+    tr = translator(language)
+    line = "When: {when}, {minutes}"
+    for minutes, expected in ((1, one), (90, ninety)):
+        params = {"when": "10:00", "minutes": outbox.count_param(texts.MINUTES, minutes)}
+        assert outbox.render(tr, line, params) == expected
