@@ -10,7 +10,7 @@ import re
 
 from babel.support import Translations
 
-from bot.platform.i18n import DOMAIN, LOCALES_DIR
+from bot.platform.i18n import DOMAIN, LOCALES_DIR, translator
 
 # The chosen term, then the variants it replaces (regular expressions) and why.
 TERMS: dict[str, dict[str, str]] = {
@@ -94,3 +94,12 @@ def test_the_term_list_catches_a_banned_variant() -> None:
     patterns = [pattern for banned in TERMS.values() for pattern in banned]
     assert any(re.search(p, "Ditt samtycke är återkallat.") for p in patterns)
     assert not any(re.search(p, "Du har tagit tillbaka ditt samtycke.") for p in patterns)
+
+
+def test_the_word_verksamhet_is_explained_where_a_person_first_reads_it() -> None:
+    """The consent's first screen names the units, then says what "verksamheterna" means."""
+    first = translator("sv").gettext(
+        "{units} want to work together with you. I am Samordna, and I help with the meetings."
+    )
+    assert "Med verksamheterna menar jag" in first
+    assert "socialtjänsten och vården" in first
