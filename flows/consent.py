@@ -76,7 +76,7 @@ MORE = N_(
     "looked at it.\n"
     "• The question after a meeting is anonymous. Nobody can see what you answered.\n"
     "• If you take back your consent, I stop writing to you at once and delete what I store "
-    "about you after {days} days.\n"
+    "about you after {days}.\n"
     "• /mydata shows everything I store about you. There you can also delete it."
 )
 PART_REMINDERS = N_(
@@ -239,7 +239,7 @@ def page(
     call_line: str,
 ) -> Page:
     """What the person sees at this stage, always ending with whom to call."""
-    names = ", ".join(u.name for u in units)
+    names = tr.join([u.name for u in units])
     back = (tr.gettext(texts.BACK), "back")
     stage = draft.stage
     if stage is Stage.ASK:
@@ -250,7 +250,10 @@ def page(
         ]
     elif stage is Stage.MORE:
         body = "\n\n".join(
-            [tr.gettext(MORE).format(days=retention_days), tr.gettext(texts.NOT_WATCHED)]
+            [
+                tr.gettext(MORE).format(days=tr.counted_marked(texts.DAYS, retention_days)),
+                tr.gettext(texts.NOT_WATCHED),
+            ]
         )
         choices = [[(tr.gettext(YES), "yes"), (tr.gettext(NO_THANKS), "no")], [back]]
     elif stage in _PART_QUESTIONS:
@@ -293,8 +296,8 @@ def summary(
     until = add_months(today, draft.months)
     lines += [
         "",
-        tr.gettext(WHO).format(units=", ".join(u.name for u in units)),
-        tr.gettext(UNTIL).format(date=tr.date(until, "d MMMM y")),
+        tr.gettext(WHO).format(units=tr.join([u.name for u in units])),
+        tr.gettext(UNTIL).format(date=tr.date(until)),
         "",
         tr.gettext(WITHDRAW_ANY_TIME),
     ]
@@ -330,7 +333,7 @@ def _ask_text(tr: Translator, names: str) -> str:
 
 def part_label(tr: Translator, part: str, units: Sequence[Unit]) -> str:
     """A part by what it lets the units do, naming the units where it matters."""
-    return tr.gettext(PART_LABELS[part]).format(units=", ".join(u.name for u in units))
+    return tr.gettext(PART_LABELS[part]).format(units=tr.join([u.name for u in units]))
 
 
 def _with_call_line(body: str, call_line: str) -> str:

@@ -158,7 +158,10 @@ class FlowEngine:
         value = text.strip()
         if step.kind is AnswerKind.TEXT:
             if len(value) > step.max_length:
-                message = tr.gettext(texts.TOO_LONG).format(used=len(value), n=step.max_length)
+                message = tr.gettext(texts.TOO_LONG).format(
+                    used=tr.counted_marked(texts.CHARACTERS, len(value)),
+                    limit=tr.counted_marked(texts.CHARACTERS, step.max_length),
+                )
                 return Outcome([Screen(message)], replace=False)
             if not value:
                 return self._nudge_buttons(state, flow, tr)
@@ -440,7 +443,8 @@ class FlowEngine:
             )
         elif step.kind is AnswerKind.TEXT:
             limit = texts.MAX_CHARS_OPTIONAL if step.skippable else texts.MAX_CHARS
-            lines += ["", tr.gettext(limit).format(n=step.max_length)]
+            most = tr.counted_marked(texts.CHARACTERS, step.max_length)
+            lines += ["", tr.gettext(limit).format(limit=most)]
             lines += ["", tr.gettext(texts.NOT_WATCHED)]
         elif step.kind is AnswerKind.INFO:
             buttons.append([Button(tr.gettext(texts.CONTINUE), self._data(state, "c"))])
@@ -471,9 +475,7 @@ class FlowEngine:
         today = self.clock.now().astimezone(tr.tz).date()
         days = [today + timedelta(days=n) for n in range(1, DATE_DAYS + 1)]
         weekdays = [d for d in days if d.weekday() < 5]
-        choice = [
-            Button(tr.date(d, "EEE d MMM"), self._data(state, f"d{d:%Y%m%d}")) for d in weekdays
-        ]
+        choice = [Button(tr.short_day(d), self._data(state, f"d{d:%Y%m%d}")) for d in weekdays]
         return rows(choice, 3)
 
     def _review_screen(self, state: FlowState, flow: Flow, tr: Translator) -> Screen:

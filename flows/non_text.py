@@ -15,10 +15,10 @@ from flows.model import AnswerKind, Step
 from flows.screens import Outcome, Screen
 
 TYPE_THE_ANSWER = N_(
-    "I can only read text you type here. Please write your answer, at most {n} characters."
+    "I can only read text you type here. Please write your answer, at most {limit}."
 )
 TYPE_OR_SKIP = N_(
-    "I can only read text you type here. Please write your answer, at most {n} characters, "
+    "I can only read text you type here. Please write your answer, at most {limit}, "
     "or press {skip}."
 )
 
@@ -48,10 +48,11 @@ def _step(engine: FlowEngine, flow_name: str, step_id: str) -> Step | None:
 
 def _need(step: Step | None, tr: Translator) -> str:
     if step is not None and step.kind is AnswerKind.TEXT:
+        most = tr.counted_marked(texts.CHARACTERS, step.max_length)
         if step.skippable:
             skip = tr.gettext(step.skip_label or texts.SKIP)
-            return tr.gettext(TYPE_OR_SKIP).format(n=step.max_length, skip=skip)
-        return tr.gettext(TYPE_THE_ANSWER).format(n=step.max_length)
+            return tr.gettext(TYPE_OR_SKIP).format(limit=most, skip=skip)
+        return tr.gettext(TYPE_THE_ANSWER).format(limit=most)
     if step is not None and step.kind is AnswerKind.DATETIME:
         return tr.gettext(texts.BAD_DATETIME)
     return tr.gettext(texts.USE_BUTTONS)

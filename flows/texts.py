@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.platform.i18n import N_
+from bot.platform.i18n import N_, N_plural
 
 if TYPE_CHECKING:
     from bot.platform.i18n import Translator
@@ -26,9 +26,13 @@ DONE = N_("Done ✔")
 CONTINUE = N_("Continue ▶")
 CHANGE = N_("Change: {title}")
 SKIPPED = N_("(skipped)")
-MAX_CHARS = N_("Write a short answer, at most {n} characters.")
-MAX_CHARS_OPTIONAL = N_("Write a short answer, at most {n} characters. Writing is optional.")
-TOO_LONG = N_("That is a bit long: {used} characters, at most {n}. Please shorten it.")
+# Counts that sit inside longer messages, each in the plural form its number needs.
+MINUTES = N_plural("{n} minute", "{n} minutes")
+DAYS = N_plural("{n} day", "{n} days")
+CHARACTERS = N_plural("{n} character", "{n} characters")
+MAX_CHARS = N_("Write a short answer, at most {limit}.")
+MAX_CHARS_OPTIONAL = N_("Write a short answer, at most {limit}. Writing is optional.")
+TOO_LONG = N_("That is a bit long: {used}, at most {limit}. Please shorten it.")
 USE_BUTTONS = N_("Please answer with the buttons under the question.")
 PICK_ONE = N_("Pick at least one, then press Done.")
 PICK_DATE = N_("Pick a day.")

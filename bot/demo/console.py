@@ -8,11 +8,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.bot_api_double import BotApiDouble, SentMessage, UserHandle
 
 DEFAULT_HEADER = "Type a message, or the number of a button. /quit to leave."
 _QUIET = 0.15  # after the first reply, wait this long for follow-up messages
+
+
+@dataclass(frozen=True)
+class Words:
+    """The console's own markers, in the language of the person at the keyboard."""
+
+    edited: str = "(edited)"
+    no_button: str = "(no button {number})"
+
+
+ENGLISH = Words()
 
 
 async def _read_stdin() -> str | None:
@@ -22,7 +34,7 @@ async def _read_stdin() -> str | None:
         return None
 
 
-def render(message: SentMessage, *, edited: bool) -> list[str]:
+def render(message: SentMessage, *, edited: bool, words: Words = ENGLISH) -> list[str]:
     """The lines one bot message occupies on screen."""
     lines: list[str] = []
     if message.kind != "text":
@@ -31,7 +43,7 @@ def render(message: SentMessage, *, edited: bool) -> list[str]:
     if message.text:
         lines.extend(message.text.splitlines() or [""])
     if edited and lines:
-        lines[0] = f"(edited) {lines[0]}"
+        lines[0] = f"{words.edited} {lines[0]}"
     number = 0
     for row in message.buttons:
         cells = []
@@ -54,14 +66,14 @@ class _Screen:
         self.mark = 0
         self.seen: set[int] = set()
 
-    def flush(self) -> None:
+    def flush(self, words: Words = ENGLISH) -> None:
         events = self.user.inbox_since(self.mark)
         self.mark += len(events)
         for message in events:
             edited = message.message_id in self.seen
             self.seen.add(message.message_id)
             self.write("")
-            for line in render(message, edited=edited):
+            for line in render(message, edited=edited, words=words):
                 self.write(line)
 
 
@@ -101,19 +113,25 @@ async def run_console(
     header: str = DEFAULT_HEADER,
     others: dict[str, UserHandle] | None = None,
     switched: Callable[[str], str] | None = None,
+    words: Callable[[UserHandle], Awaitable[Words]] | None = None,
 ) -> None:
     """Chat as ``user`` until /quit or end of input.
 
     With ``others`` (name to user), ``/as NAME`` continues as that person: what they were
     sent meanwhile is shown first. ``switched(name)`` is the line printed on a switch.
+    ``words(user)`` gives the console's own markers in that person's language.
     """
+
+    async def words_for(person: UserHandle) -> Words:
+        return await words(person) if words else ENGLISH
+
     read = read_line or _read_stdin
     people = others or {}
     screens = {user.user_id: _Screen(user, write)}
     screen = screens[user.user_id]
     write(header)
     while True:
-        screen.flush()
+        screen.flush(await words_for(user))
         line = await read()
         if line is None or line.strip() == "/quit":
             return
@@ -137,7 +155,7 @@ async def run_console(
             buttons = [b for row in target.buttons for b in row] if target else []
             index = int(text) - 1
             if target is None or not 0 <= index < len(buttons):
-                write(f"(no button {text})")
+                write((await words_for(user)).no_button.format(number=text))
                 continue
             button = buttons[index]
             if button.callback_data is None:
@@ -149,6 +167,6 @@ async def run_console(
         await _settle(user, before, idle_wait)
         if query_id is not None:
             answer = await _answer(double, user, query_id, idle_wait)
-            screen.flush()
+            screen.flush(await words_for(user))
             if answer and answer.get("text"):
                 write(f"💬 {answer['text']}")

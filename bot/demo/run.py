@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.bot_api_double import BotApiDouble
+from bot.bot_api_double import BotApiDouble, UserHandle
+from bot.chat import profiles
 from bot.chat.turn import Services
 from bot.demo import people
-from bot.demo.console import run_console
+from bot.demo.console import Words, run_console
 from bot.platform.clock import Clock
 from bot.platform.config import Mode, Settings
 from bot.platform.i18n import N_, translator
@@ -30,6 +31,8 @@ DEMO_HEADER = N_(
 )
 SWITCH_HINT = N_("You are Anna. /as anna, /as sofia, /as rikard or /as admin switches person.")
 NOW_YOU_ARE = N_("You are now {name} ({role}).")
+EDITED = N_("(edited)")
+NO_BUTTON = N_("(no button {number})")
 OWN_DATABASE = N_("The demo uses its own database, {path}; SAMORDNA_DATABASE_URL is not used.")
 
 
@@ -90,7 +93,7 @@ async def run_demo(settings: Settings) -> None:
     log_to_file(settings.data_dir / "demo.log")
     with BotApiDouble() as double:
         settings = demo_settings(settings, double)
-        async with demo_bot(settings, double) as (_services, seeded):
+        async with demo_bot(settings, double) as (services, seeded):
             lines = [tr.gettext(DEMO_HEADER), tr.gettext(SWITCH_HINT)]
             lines += seeded.lines(settings.default_locale, settings.timezone)
             handles = {person.key: double.user(person.telegram_id) for person in people.CAST}
@@ -101,13 +104,25 @@ async def run_demo(settings: Settings) -> None:
                     name=person.name, role=tr.gettext(person.role)
                 )
 
+            async def words(user: UserHandle) -> Words:
+                return await console_words(services, user, settings)
+
             await run_console(
                 double,
                 handles[people.ANNA.key],
                 header="\n".join(lines),
                 others=handles,
                 switched=switched,
+                words=words,
             )
+
+
+async def console_words(services: Services, user: UserHandle, settings: Settings) -> Words:
+    """The console's markers in the language the person chose in the bot (else the default)."""
+    async with services.db.transaction() as session:
+        chosen = await profiles.language_of(session, user.user_id)
+    tr = translator(chosen or settings.default_locale, settings.timezone)
+    return Words(edited=tr.gettext(EDITED), no_button=tr.gettext(NO_BUTTON))
 
 
 def log_to_file(path: Path) -> None:

@@ -268,7 +268,7 @@ async def individual_list(turn: Turn, person: Individual) -> Outcome:
             people=await meetings.people_line(session, loaded),
         )
         lines += ["", tr.gettext(INDIVIDUAL_TYPES[loaded.type]), details, tr.gettext(state)]
-        day = tr.date(loaded.starts_at, "d MMM") if loaded.starts_at else ""
+        day = tr.short_day(loaded.starts_at) if loaded.starts_at else ""
         for label, answer in slots.individual_buttons(loaded):
             rows.append(
                 [

@@ -53,7 +53,7 @@ async def ask(
         ASK,
         {
             "requester": requester.name,
-            "units": await meetings.unit_names(session, unit_ids),
+            "units": outbox.list_param(await meetings.unit_name_list(session, unit_ids)),
             "means": outbox.msg_param(conversation.MEANS),
         },
         buttons=[

@@ -13,6 +13,7 @@ from bot.meetings import lifecycle as meetings
 from bot.meetings.consent_request import ASK, TEXT_VERSION, text_hash
 from bot.models import Individual, Staff
 from bot.models.meetings import Meeting, UnitRequestStatus
+from bot.outbox import queue as outbox
 from bot.people import consent
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
@@ -65,7 +66,8 @@ async def answered(turn: Turn, payload: dict[str, Any]) -> Outcome:
     home = await meetings.contact_unit(session, meeting)
     contact = {"unit": home.name if home else "–", "phone": home.phone if home else "–"}
     ids = [t.unit_id for t in waiting]
-    names = await meetings.unit_names(session, ids)
+    name_list = await meetings.unit_name_list(session, ids)
+    names = tr.join(name_list)
     requester = await session.get(Staff, meeting.requester_staff_id or 0)
     if payload.get("a") != "yes":
         return await _declined(turn, person, meeting, ids, names, requester)
@@ -85,7 +87,7 @@ async def answered(turn: Turn, payload: dict[str, Any]) -> Outcome:
         meeting,
         f"consent_yes:{'.'.join(str(u) for u in ids)}",
         STAFF_YES,
-        {"units": names},
+        {"units": outbox.list_param(name_list)},
         to=[requester] if requester else None,
     )
     return Outcome([Screen(tr.gettext(ADDED).format(units=names))])

@@ -26,7 +26,7 @@ from bot.people import contacts
 from bot.platform import jobs
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
-from bot.platform.i18n import N_
+from bot.platform.i18n import N_, N_plural
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ DIGEST = N_("Requests waiting for {unit}: {count}\n\n{lines}\n\nOpen the queue t
 DIGEST_LINE = N_("{case} · {type} · waiting since {date}")
 
 
-DIGEST_FLAG = N_("⚠ waiting more than {days} days")
+DIGEST_FLAG = N_plural("⚠ waiting more than {days} day", "⚠ waiting more than {days} days")
 
 
 OPEN_QUEUE = N_("Open the queue")
@@ -217,7 +217,7 @@ async def send_digest(session: AsyncSession, services: Services, unit_id: int, d
             )
             if now - target.queued_at > flag_after:
                 days = services.settings.distribution_flag_after_days
-                line += "  " + tr.gettext(DIGEST_FLAG).format(days=days)
+                line += "  " + tr.counted_marked(DIGEST_FLAG, days, days=days)
             lines.append(line)
         row = await contacts.notify_staff(
             session,

@@ -35,6 +35,7 @@ from bot.people import contacts
 from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_
+from flows import texts as flow_texts
 
 OPEN = (
     MeetingStatus.REQUESTED,
@@ -206,9 +207,10 @@ async def units_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, Un
     return {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
 
 
-async def unit_names(session: AsyncSession, ids: Sequence[int]) -> str:
+async def unit_name_list(session: AsyncSession, ids: Sequence[int]) -> list[str]:
+    """The names in the order given; joined for reading with ``Translator.join``."""
     units = await units_by_id(session, ids)
-    return ", ".join(units[i].name for i in ids if i in units)
+    return [units[i].name for i in ids if i in units]
 
 
 async def individual_of(session: AsyncSession, meeting: Meeting) -> Individual | None:
@@ -384,14 +386,14 @@ def time_params(meeting: Meeting) -> dict[str, Any]:
     return {
         "type": outbox.msg_param(TYPE_LABELS[meeting.type]),
         "when": when,
-        "minutes": meeting.duration_minutes,
+        "minutes": outbox.count_param(flow_texts.MINUTES, meeting.duration_minutes),
     }
 
 
 # ----------------------------------------------------------------- changes
 
 CONFIRMED_STAFF = N_(
-    "Confirmed: the {type} for {case} on {when}, {minutes} minutes.\nPlace: {place}\nWith: {people}"
+    "Confirmed: the {type} for {case} on {when}, {minutes}.\nPlace: {place}\nWith: {people}"
 )
 CALENDAR_FILE = N_("📅 Calendar file")
 OPEN_LABEL = N_("Open")

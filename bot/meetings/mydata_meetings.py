@@ -65,7 +65,7 @@ async def meetings_section(
         people = await meetings.people_line(session, meeting)
         if people:
             section.lines.append(INDENT + tr.gettext(WHO).format(people=people))
-        names = await meetings.unit_names(session, [u.unit_id for u in meeting.units])
+        names = await meetings.unit_name_list(session, [u.unit_id for u in meeting.units])
         if names:
-            section.lines.append(INDENT + tr.gettext(UNITS).format(units=names))
+            section.lines.append(INDENT + tr.gettext(UNITS).format(units=tr.join(names)))
     return section

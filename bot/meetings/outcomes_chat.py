@@ -283,7 +283,7 @@ async def _retry_choices(turn: Turn, meeting: Meeting, text: str) -> Outcome:
     rows: list[list[Button]] = []
     suggestion = same_time_next_week(meeting, tr.tz)
     if suggestion is not None:
-        label = tr.gettext(SAME_TIME).format(when=tr.datetime(suggestion, "EEE d MMM HH:mm"))
+        label = tr.gettext(SAME_TIME).format(when=tr.short_datetime(suggestion))
         rows.append([await token(turn, label, "mtg_retry", meeting_id=meeting.id, mode="week")])
     rows.append(
         [await token(turn, tr.gettext(OTHER_TIMES), "mtg_retry", meeting_id=meeting.id, mode="new")]

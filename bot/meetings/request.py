@@ -207,7 +207,7 @@ async def finish(session: AsyncSession, clock: Clock, state: FlowState, tr: Tran
             tr.gettext(SENT).format(
                 type=tr.gettext(meetings.TYPE_LABELS[kind]),
                 case=person.case_ref,
-                units=await meetings.unit_names(session, waiting),
+                units=tr.join(await meetings.unit_name_list(session, waiting)),
             )
         )
     if uncovered:
@@ -225,7 +225,7 @@ async def _ask_consent(
     tr: Translator,
 ) -> str:
     """Ask the person to add the units; one who cannot be reached leaves them out."""
-    names = await meetings.unit_names(session, uncovered)
+    names = tr.join(await meetings.unit_name_list(session, uncovered))
     if await consent_request.ask(session, clock, meeting, staff, uncovered):
         return tr.gettext(CONSENT_ASKED).format(case=person.case_ref, units=names)
     for target in meeting.units:

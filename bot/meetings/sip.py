@@ -29,7 +29,7 @@ from bot.models.process import SipPlan
 from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of
-from bot.platform.i18n import N_, Translator, translator
+from bot.platform.i18n import N_, N_plural, Translator, translator
 from flows import sip_record as form
 
 ESTABLISHED = "sip_established"
@@ -40,7 +40,7 @@ CLOSED_AT = (MeetingType.SIP_FOLLOWUP, MeetingType.CLOSING)
 FOLLOWUP_WEEKS = (2, 4, 6, 8, 12, 26)
 RECORD_LOCALE = "sv"
 
-IN_WEEKS = N_("{day} (in {n} weeks)")
+IN_WEEKS = N_plural("{day} (in {n} week)", "{day} (in {n} weeks)")
 
 # The record for the regional SIP system: one sentence per answer, in Swedish.
 RECORD_HEAD = N_("SIP established in connection with the {type} on {date}.")
@@ -148,7 +148,7 @@ def followup_days(meeting: Meeting, now: datetime, tr: Translator) -> list[list[
     options: list[list[str]] = []
     for weeks in FOLLOWUP_WEEKS:
         day = distribution.next_working_day(base + timedelta(weeks=weeks))
-        label = tr.gettext(IN_WEEKS).format(day=tr.date(day, "EEE d MMMM"), n=weeks)
+        label = tr.counted_marked(IN_WEEKS, weeks, day=tr.weekday(day))
         options.append([day.isoformat(), label])
     return options
 
@@ -304,26 +304,22 @@ async def record_text(session: AsyncSession, plan: SipPlan, meeting: Meeting) ->
     sentence per answer given, and nothing that was not asked."""
     settings = settings_of(session)
     sv = translator(RECORD_LOCALE, settings.timezone)
-    present = await meetings.unit_names(session, plan.unit_ids)
+    present = sv.join(await meetings.unit_name_list(session, plan.unit_ids))
     lines = [
         sv.gettext(RECORD_HEAD).format(
             type=sv.gettext(meetings.TYPE_LABELS[meeting.type]),
-            date=sv.date(plan.established_at, "d MMMM yyyy"),
+            date=sv.date(plan.established_at),
         ),
         sv.gettext(RECORD_PRESENT).format(units=present),
     ]
     if plan.mandate:
         lines.append(sv.gettext(RECORD_MANDATE))
     else:
-        missing = [
-            name
-            for name in (await meetings.unit_names(session, plan.missing_unit_ids)).split(", ")
-            if name
-        ]
+        missing = await meetings.unit_name_list(session, plan.missing_unit_ids)
         if plan.missing_other:
             missing.append(sv.gettext(RECORD_OTHER_UNIT))
         if missing:
-            lines.append(sv.gettext(RECORD_NO_MANDATE).format(units=", ".join(missing)))
+            lines.append(sv.gettext(RECORD_NO_MANDATE).format(units=sv.join(missing)))
         else:
             lines.append(sv.gettext(RECORD_NO_MANDATE_UNNAMED))
     main = await session.get(Staff, plan.main_staff_id or 0)

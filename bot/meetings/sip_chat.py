@@ -79,9 +79,9 @@ async def _on_case(turn: Turn, staff: Staff, case: Individual) -> CaseSection:
         main = await session.get(Staff, plan.main_staff_id or 0)
         lines = [
             tr.gettext(ACTIVE).format(
-                date=tr.date(plan.established_at, "d MMMM y"),
+                date=tr.date(plan.established_at),
                 main=main.name if main else "–",
-                when=tr.datetime(plan.followup_at, "d MMMM y HH:mm"),
+                when=tr.date_time(plan.followup_at),
             )
         ]
         if not plan.mandate:

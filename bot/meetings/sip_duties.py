@@ -98,8 +98,10 @@ async def bring_up_duties(session: AsyncSession, clock: Clock) -> int:
 
 
 async def _nudge_staff(session: AsyncSession, clock: Clock, person: Individual) -> int:
-    names = await meetings.unit_names(
-        session, sorted(await case_unit_ids(session, person.id, clock.now()))
+    names = outbox.list_param(
+        await meetings.unit_name_list(
+            session, sorted(await case_unit_ids(session, person.id, clock.now()))
+        )
     )
     row = await contacts.notify_responsible(
         session,

@@ -76,7 +76,7 @@ PLACE_UNIT = N_("{unit}, {address}")
 
 INVITATION = N_(
     "Hi! You are invited to a meeting.\n\n{about}\n\n"
-    "When: {when}, {minutes} minutes\nWhere: {place}\nWho will be there: {people}\n\n"
+    "When: {when}, {minutes}\nWhere: {place}\nWho will be there: {people}\n\n"
     "Can you come? Answer with a button. If you have questions, you can also call "
     "{unit} on {phone}."
 )
@@ -84,7 +84,7 @@ INVITATION = N_(
 
 INVITATION_AGAIN = N_(
     "Hi! We missed you at the last meeting. That happens, so here is a new time.\n\n"
-    "{about}\n\nWhen: {when}, {minutes} minutes\nWhere: {place}\nWho will be there: {people}\n\n"
+    "{about}\n\nWhen: {when}, {minutes}\nWhere: {place}\nWho will be there: {people}\n\n"
     "Can you come? Answer with a button. If you have questions, you can also call "
     "{unit} on {phone}."
 )

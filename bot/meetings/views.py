@@ -16,6 +16,7 @@ from bot.models import Staff, StaffMembership
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType, UnitRequestStatus
 from bot.platform.i18n import N_, Translator
 from bot.platform.wiring import mark
+from flows import texts as flow_texts
 from flows.gfi_request import CATEGORY_LABELS, WINDOW_LABELS
 from flows.screens import Button, Outcome, Screen
 
@@ -30,7 +31,7 @@ UNITS_TITLE = N_("Units:")
 UNIT_WAITING = N_("waiting since {date}")
 UNIT_CONSENT = N_("waiting for the person's consent")
 UNIT_RETURNED = N_("returned")
-WHEN_LINE = N_("When: {when}, {minutes} minutes")
+WHEN_LINE = N_("When: {when}, {minutes}")
 PLACE_LINE = N_("Place: {place}")
 WITH_LINE = N_("With: {people}")
 TIMES_TITLE = N_("Proposed times:")
@@ -207,7 +208,8 @@ async def card_text(turn: Turn, meeting: Meeting) -> str:
         lines += [
             "",
             tr.gettext(WHEN_LINE).format(
-                when=tr.datetime(meeting.starts_at), minutes=meeting.duration_minutes
+                when=tr.datetime(meeting.starts_at),
+                minutes=tr.counted_marked(flow_texts.MINUTES, meeting.duration_minutes),
             ),
             tr.gettext(PLACE_LINE).format(
                 place=place_text(tr, meeting.place_kind, meeting.place_text)
@@ -385,7 +387,7 @@ async def unit_staff(turn: Turn, unit_id: int) -> list[Staff]:
 
 
 def short_line(tr: Translator, meeting: Meeting, case: str) -> str:
-    when = tr.datetime(meeting.starts_at, "EEE d MMM HH:mm") if meeting.starts_at else None
+    when = tr.short_datetime(meeting.starts_at) if meeting.starts_at else None
     if meeting.status in (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULING) or when is None:
         when = tr.gettext(NO_TIME_YET)
     return f"{title(tr, meeting, case)} · {when}"

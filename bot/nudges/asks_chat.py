@@ -277,7 +277,7 @@ async def _sent(
     staff = await session.get(Staff, request.staff_id) if request.staff_id else None
     when = tr.datetime(request.answer_by)
     if before is not None:
-        text = tr.gettext(ALREADY).format(date=tr.date(request.created_at, "d MMMM"), when=when)
+        text = tr.gettext(ALREADY).format(date=tr.date(request.created_at), when=when)
     elif staff is not None and request.escalated_at is None:
         name = unit.name if unit else "–"
         text = tr.gettext(SENT_TO_STAFF).format(name=staff.name, unit=name, when=when)
@@ -378,7 +378,7 @@ async def _start(turn: Turn, staff: Staff, request: PersonRequest, kind: Meeting
         return Outcome(toast=turn.tr.gettext(GONE), replace=False)
     await asks.handle(turn.session, turn.clock, request, staff, f"request_{kind.value}"[:16])
     notice = turn.tr.gettext(ASKED_ON).format(
-        case=individual.case_ref, date=turn.tr.date(request.created_at, "d MMMM")
+        case=individual.case_ref, date=turn.tr.date(request.created_at)
     )
     what = turn.tr.gettext(asks.WHAT[request.kind])
     outcome = await request_chat.start_for(

@@ -188,7 +188,7 @@ async def confirm(turn: Turn, payload: dict[str, Any]) -> Outcome:
         return await ask_reason(turn, payload)
     tr = turn.tr
     erase_on = turn.clock.now() + timedelta(days=turn.services.settings.retention_days)
-    text = tr.gettext(CONFIRM).format(case_ref=case.case_ref, date=tr.date(erase_on, "d MMMM y"))
+    text = tr.gettext(CONFIRM).format(case_ref=case.case_ref, date=tr.date(erase_on))
     if reason in closure.REASONS:
         text += "\n" + tr.gettext(REASON_LINE).format(
             reason=tr.gettext(closure.REASONS[str(reason)])
@@ -258,5 +258,5 @@ async def end_consent(turn: Turn, payload: dict[str, Any]) -> Outcome:
     )
     if not ended or case.erase_after is None:
         return Outcome([Screen(turn.tr.gettext(NOTHING_TO_END))])
-    text = turn.tr.gettext(CONSENT_ENDED).format(date=turn.tr.date(case.erase_after, "d MMMM y"))
+    text = turn.tr.gettext(CONSENT_ENDED).format(date=turn.tr.date(case.erase_after))
     return Outcome([Screen(text)])

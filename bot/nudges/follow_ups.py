@@ -29,6 +29,7 @@ from bot.platform.clock import Clock
 from bot.platform.context import settings_of, wiring_of
 from bot.platform.i18n import N_
 from flows import consent as conversation
+from flows import texts as flow_texts
 
 KIND_FAILED = "delivery_failed"
 
@@ -65,7 +66,7 @@ UNREACHABLE = N_(
 CONSENT_ENDING = N_(
     "Your consent ends on {date}. {means}\n\n"
     "When it ends, I stop sending you reminders, and what I store about you is deleted after "
-    "{days} days. If you want to go on, renew it with the button below.\n{contact}"
+    "{days}. If you want to go on, renew it with the button below.\n{contact}"
 )
 
 
@@ -222,7 +223,7 @@ async def _consent_notices(
             params={
                 **common,
                 "date": outbox.date_param(last_day),
-                "days": settings.retention_days,
+                "days": outbox.count_param(flow_texts.DAYS, settings.retention_days),
                 "contact": contacts.call_line(unit),
                 "means": outbox.msg_param(conversation.MEANS),
             },

@@ -31,6 +31,7 @@ from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of
 from bot.platform.i18n import N_
+from flows import texts as flow_texts
 
 KIND_CANNOT_COME = "meeting_cannot_come"
 
@@ -116,7 +117,7 @@ STAFF_BEFORE_NO_CASE = N_("Coming up: {meeting}, {when}.\nPlace: {place}")
 
 
 SIP_FOLLOWUP_STAFF = N_(
-    "In {days} days: SIP follow-up for {case}, {when}.\nPlace: {place}\n"
+    "In {days}: SIP follow-up for {case}, {when}.\nPlace: {place}\n"
     "Is the plan up to date, and does everyone know what to bring?"
 )
 
@@ -261,7 +262,7 @@ async def _plan_staff(session: AsyncSession, clock: Clock, meeting: Meeting) -> 
         **_stamp(meeting, starts),
         "meeting": outbox.msg_param(FOR_STAFF[meeting.type]),
         "case": case,
-        "days": settings.sip_followup_staff_days,
+        "days": outbox.count_param(flow_texts.DAYS, settings.sip_followup_staff_days),
     }
     day = policy.local(starts).date()
     before = policy.at(

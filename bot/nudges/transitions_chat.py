@@ -195,7 +195,7 @@ async def _on_case(turn: Turn, staff: Staff, case: Individual) -> CaseSection:
     for check in checks:
         unit = units.get(check.unit_id)
         head = tr.gettext(CASE_LINE).format(
-            unit=unit.name if unit else "–", date=tr.date(check.referred_at, "d MMMM")
+            unit=unit.name if unit else "–", date=tr.date(check.referred_at)
         )
         lines.append(f"{head}: {unit_state(turn, check)}; {person_state(turn, check, now)}")
     return CaseSection(lines)
@@ -204,11 +204,11 @@ async def _on_case(turn: Turn, staff: Staff, case: Individual) -> CaseSection:
 def unit_state(turn: Turn, check: TransitionCheck) -> str:
     tr = turn.tr
     if check.unit_answer == tx.STARTED and check.unit_answered_at is not None:
-        return tr.gettext(UNIT_CONFIRMED).format(date=tr.date(check.unit_answered_at, "d MMMM"))
+        return tr.gettext(UNIT_CONFIRMED).format(date=tr.date(check.unit_answered_at))
     if check.unit_answer == tx.NOT_STARTED:
         return tr.gettext(UNIT_SAYS_NO)
     if check.unit_due_at is not None:
-        return tr.gettext(UNIT_WAITING).format(date=tr.date(check.unit_due_at, "d MMMM"))
+        return tr.gettext(UNIT_WAITING).format(date=tr.date(check.unit_due_at))
     return tr.gettext(UNIT_NOT_ASKED)
 
 
@@ -222,5 +222,5 @@ def person_state(turn: Turn, check: TransitionCheck, now: Any) -> str:
     if check.answer in answered:
         return tr.gettext(answered[check.answer])
     if check.ask_at > now:
-        return tr.gettext(PERSON_WAITING).format(date=tr.date(check.ask_at, "d MMMM"))
+        return tr.gettext(PERSON_WAITING).format(date=tr.date(check.ask_at))
     return tr.gettext(PERSON_SILENT)

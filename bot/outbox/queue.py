@@ -21,8 +21,8 @@ that parameter on every row.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -33,7 +33,7 @@ from bot.models import OutboxMessage, OutboxStatus
 from bot.outbox import timing
 from bot.platform.clock import Clock
 from bot.platform.context import settings_of, wiring_of
-from bot.platform.i18n import N_, Translator
+from bot.platform.i18n import N_, Plural, Translator
 from bot.platform.wiring import Wiring, mark
 from flows import texts
 
@@ -49,8 +49,19 @@ def dt_param(moment: datetime) -> dict[str, str]:
     return {"$dt": moment.isoformat()}
 
 
-def date_param(moment: datetime) -> dict[str, str]:
+def date_param(moment: datetime | date) -> dict[str, str]:
+    """A day for a message, written in the reader's language when it is sent."""
     return {"$date": moment.isoformat()}
+
+
+def list_param(names: Sequence[str]) -> dict[str, list[str]]:
+    """Names (of units) for a message, joined in the reader's language when it is sent."""
+    return {"$list": list(names)}
+
+
+def count_param(message: Plural, n: int) -> dict[str, Any]:
+    """A count for a message ("30 minutes"), in the plural form the reader's language needs."""
+    return {"$plural": [message.singular, message.plural], "$n": n}
 
 
 def msg_param(message: str, **params: Any) -> dict[str, Any]:
@@ -67,13 +78,23 @@ def render(tr: Translator, message: str, params: dict[str, Any]) -> str:
         if isinstance(value, dict) and "$dt" in value:
             values[name] = tr.datetime(datetime.fromisoformat(value["$dt"]))
         elif isinstance(value, dict) and "$date" in value:
-            values[name] = tr.date(datetime.fromisoformat(value["$date"]))
+            values[name] = tr.date(_day(value["$date"]))
+        elif isinstance(value, dict) and "$plural" in value:
+            singular, plural = value["$plural"]
+            values[name] = tr.counted(singular, plural, int(value["$n"]))
+        elif isinstance(value, dict) and "$list" in value:
+            values[name] = tr.join(value["$list"])
         elif isinstance(value, dict) and "$msg" in value:
             phrase: str = value["$msg"]
             values[name] = render(tr, phrase, value.get("$params") or {})
         else:
             values[name] = str(value)
     return tr.gettext(message).format(**values)
+
+
+def _day(value: str) -> date | datetime:
+    """A stored day: a plain date, or a moment whose day is taken in the reader's time zone."""
+    return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
 
 
 def human_param(unit: str | None, phone: str | None) -> dict[str, str]:

@@ -21,6 +21,7 @@ from bot.models import Consent, Individual, IndividualInvite, Role, Staff, conse
 from bot.people import consent, individuals
 from bot.platform.i18n import N_
 from bot.platform.wiring import mark
+from flows import texts as flow_texts
 from flows.screens import Button, Outcome, Screen, rows
 
 MAX_LISTED = 40
@@ -42,7 +43,7 @@ ALIAS_USAGE = N_(
     "Write the case number and a short alias, like this: /alias K-7F3Q Anna. Please do not "
     "write full names or personal identity numbers."
 )
-ALIAS_TOO_LONG = N_("The alias may be at most {n} characters.")
+ALIAS_TOO_LONG = N_("The alias may be at most {limit}.")
 ALIAS_IDENTITY = N_("That looks like a personal identity number. It cannot be stored.")
 ALIAS_SAVED = N_("The alias for case {case_ref} is saved. Only staff see it.")
 
@@ -151,7 +152,8 @@ async def set_alias(turn: Turn, arguments: str) -> Outcome:
         return allowed
     member, case = allowed
     if len(alias) > ALIAS_LENGTH:
-        text = turn.tr.gettext(ALIAS_TOO_LONG).format(n=ALIAS_LENGTH)
+        most = turn.tr.counted_marked(flow_texts.CHARACTERS, ALIAS_LENGTH)
+        text = turn.tr.gettext(ALIAS_TOO_LONG).format(limit=most)
         return Outcome.message(text)
     if _IDENTITY_NUMBER.search(alias):
         return Outcome.message(turn.tr.gettext(ALIAS_IDENTITY))
@@ -204,18 +206,16 @@ async def _status_lines(turn: Turn, case: Individual) -> list[str]:
             select(IndividualInvite).where(IndividualInvite.individual_id == case.id)
         )
         if invite is not None:
-            lines.append(
-                tr.gettext(CASE_WAITING).format(date=tr.datetime(invite.expires_at, "d MMMM y"))
-            )
+            lines.append(tr.gettext(CASE_WAITING).format(date=tr.date(invite.expires_at)))
     current = await consent.active(turn.session, case.id, now)
     for record in current:
-        lines += consent.describe(tr, record)
+        lines += consent.describe(tr, record, staff=True)
     if case.telegram_id is not None and not current:
         lines.append(tr.gettext(CASE_NO_CONSENT))
     if case.closed_at is not None:
-        lines.append(tr.gettext(CASE_CLOSED).format(date=tr.date(case.closed_at, "d MMMM y")))
+        lines.append(tr.gettext(CASE_CLOSED).format(date=tr.date(case.closed_at)))
     if case.erase_after is not None and case.telegram_id is not None:
-        lines.append(tr.gettext(CASE_ERASE).format(date=tr.date(case.erase_after, "d MMMM y")))
+        lines.append(tr.gettext(CASE_ERASE).format(date=tr.date(case.erase_after)))
     if case.responsible_staff_id is not None:
         contact = await turn.session.get(Staff, case.responsible_staff_id)
         if contact is not None and contact.name:

@@ -19,7 +19,7 @@ from bot.chat import audit
 from bot.chat.turn import Services
 from bot.models import Consent, Individual, Staff, Unit
 from bot.outbox import queue as outbox
-from bot.people import contacts, units
+from bot.people import contacts
 from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
@@ -50,6 +50,18 @@ GIVEN_FOR = N_("Given {given} for: {parts}.")
 
 
 NONE_APPLIES = N_("None of it applies any more.")
+
+
+STAFF_TAKEN_BACK_ON = N_("Taken back on {date}.")
+
+
+# The parts in staff wording, for the case view and staff notices; the person's own wording
+# ("Sharing your answers before meetings with …") stays in the consent conversation.
+STAFF_PARTS = {
+    "reminders": N_("Reminders in the chat"),
+    "sharing": N_("Sharing of the preparation"),
+    "survey": N_("Survey after meetings"),
+}
 
 
 async def give(
@@ -241,35 +253,39 @@ def _start_retention(individual: Individual, at: datetime) -> None:
         individual.erase_after = at
 
 
-def describe(tr: Translator, record: Consent) -> list[str]:
+def describe(tr: Translator, record: Consent, *, staff: bool = False) -> list[str]:
     """One consent in plain words. In force: when, until when, with whom, and each part yes
-    or no. Withdrawn or ended: what was given, and that none of it applies, without ticks."""
+    or no. Withdrawn or ended: what was given, and that none of it applies, without ticks.
+    ``staff`` words it for the case view ("Sharing of the preparation: yes")."""
     named = sorted(record.units, key=lambda u: u.name)
-    who = tr.gettext(conversation.WHO).format(units=units.names(named))
-    given = tr.date(record.given_at, "d MMMM y")
+    who = tr.gettext(conversation.WHO).format(units=tr.join([u.name for u in named]))
+    given = tr.date(record.given_at)
+    short = STAFF_PARTS if staff else conversation.PART_SHORT
     if record.withdrawn_at is not None or record.expired_at is not None:
-        parts = [
-            tr.gettext(conversation.PART_SHORT[part])
-            for part in conversation.PARTS
-            if getattr(record, part)
-        ]
+        parts = [tr.gettext(short[part]) for part in conversation.PARTS if getattr(record, part)]
         lines = [tr.gettext(GIVEN_FOR).format(given=given, parts=", ".join(parts) or "–"), who]
         if record.withdrawn_at is not None:
-            day = tr.date(record.withdrawn_at, "d MMMM y")
-            lines.append(tr.gettext(WITHDRAWN_ON).format(date=day))
+            day = tr.date(record.withdrawn_at)
+            lines.append(
+                tr.gettext(STAFF_TAKEN_BACK_ON if staff else WITHDRAWN_ON).format(date=day)
+            )
         else:
             assert record.expired_at is not None
-            lines.append(tr.gettext(ENDED_ON).format(date=tr.date(record.expired_at, "d MMMM y")))
+            lines.append(tr.gettext(ENDED_ON).format(date=tr.date(record.expired_at)))
         return [*lines, tr.gettext(NONE_APPLIES)]
     lines = [
         tr.gettext(GIVEN_UNTIL).format(
-            given=given, until=tr.date(record.valid_until - timedelta(seconds=1), "d MMMM y")
+            given=given, until=tr.date(record.valid_until - timedelta(seconds=1))
         ),
         who,
     ]
     for part in conversation.PARTS:
         yes = bool(getattr(record, part))
-        lines.append(("✓ " if yes else "✗ ") + part_line(tr, record, part))
+        if staff:
+            answer = conversation.PART_YES if yes else conversation.PART_NO
+            lines.append(tr.gettext(answer).format(part=tr.gettext(STAFF_PARTS[part])))
+        else:
+            lines.append(("✓ " if yes else "✗ ") + part_line(tr, record, part))
     return lines
 
 
@@ -319,7 +335,7 @@ async def change_part(
             "case_ref": individual.case_ref,
             "part": outbox.msg_param(
                 conversation.PART_YES if given else conversation.PART_NO,
-                part=outbox.msg_param(conversation.PART_SHORT[part]),
+                part=outbox.msg_param(STAFF_PARTS[part]),
             ),
         },
         key=f"consent-changed:{individual.id}:{part}:{stamp}",

@@ -257,7 +257,7 @@ async def _agreed(turn: Turn, context: _Context, draft: conversation.Draft, show
         individual,
         kind="consent_given",
         message=STAFF_GIVEN,
-        params={"case_ref": individual.case_ref, "date": last_day.isoformat()},
+        params={"case_ref": individual.case_ref, "date": outbox.date_param(last_day)},
         key=f"consent-given:{record.id}",
     )
     await _empty_conversation(turn)
@@ -340,7 +340,7 @@ async def _declined(turn: Turn, context: _Context) -> Outcome:
             params={"case_ref": ref, "date": outbox.dt_param(invite.expires_at)},
             key=f"consent-declined:{invite.id}:{turn.clock.now().isoformat()}",
         )
-    when = turn.tr.date(invite.expires_at, "d MMMM y")
+    when = turn.tr.date(invite.expires_at)
     return Outcome([Screen(turn.tr.gettext(DECLINED).format(date=when))])
 
 

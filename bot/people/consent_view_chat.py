@@ -34,7 +34,7 @@ WITHDRAW = N_("Withdraw my consent")
 
 WITHDRAW_CONFIRM = N_(
     "Do you want to withdraw your consent? Then I stop writing to you at once. The units are "
-    "told only that you withdrew it. What I store about you is deleted after {days} days, "
+    "told only that you withdrew it. What I store about you is deleted after {days}, "
     "or at once with /mydata."
 )
 
@@ -226,7 +226,8 @@ async def _ask_withdraw(
     no = await buttons.issue(
         turn.session, turn.clock, turn.telegram_id, "consent_keep", own, group=group
     )
-    text = turn.tr.gettext(WITHDRAW_CONFIRM).format(days=turn.services.settings.retention_days)
+    days = turn.tr.counted_marked(flow_texts.DAYS, turn.services.settings.retention_days)
+    text = turn.tr.gettext(WITHDRAW_CONFIRM).format(days=days)
     if intro:
         text = f"{intro}\n\n{text}"
     keyboard = [

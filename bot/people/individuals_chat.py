@@ -130,8 +130,8 @@ async def _create(turn: Turn, payload: dict[str, Any]) -> Outcome:
     link = staff.deep_link(_bot(payload), token)
     values = {
         "case_ref": individual.case_ref,
-        "units": units.names(chosen),
-        "date": turn.tr.datetime(invite.expires_at, "d MMMM y HH:mm"),
+        "units": turn.tr.join([u.name for u in chosen]),
+        "date": turn.tr.date_time(invite.expires_at),
         "link": link,
         "token": token,
     }

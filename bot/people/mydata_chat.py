@@ -296,7 +296,7 @@ async def _lines(turn: Turn, data: dict[str, Any], individual: Individual | None
             tr.gettext(LINE_STAFF).format(name=member["name"] or "–", phone=member["phone"] or "–")
         )
         held = tr.join(
-            f"{tr.isolate(u['unit'])} ({staff.role_label(tr, u['role'])})" for u in member["units"]
+            [f"{u['unit']} ({staff.role_label(tr, u['role'])})" for u in member["units"]]
         )
         lines.append(tr.gettext(LINE_UNITS).format(units=held))
     lines += _record_lines(tr, data["records"])
@@ -324,4 +324,4 @@ def _record_lines(tr: Translator, records: dict[str, list[dict[str, Any]]]) -> l
 
 
 def _day(tr: Translator, value: str) -> str:
-    return tr.date(datetime.fromisoformat(value), "d MMMM y")
+    return tr.date(datetime.fromisoformat(value))

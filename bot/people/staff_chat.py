@@ -200,7 +200,7 @@ async def _make_code(turn: Turn, payload: dict[str, Any]) -> Outcome:
         "unit": unit.name,
         "role": staff.role_label(turn.tr, role),
         "code": staff.display(code),
-        "date": turn.tr.datetime(invite.expires_at, "d MMMM y HH:mm"),
+        "date": turn.tr.date_time(invite.expires_at),
         "link": link,
     }
     template = STAFF_CODE if link else STAFF_CODE_NO_LINK

@@ -139,13 +139,9 @@ def info(units: Iterable[Unit]) -> list[UnitInfo]:
     return [UnitInfo(u.id, u.name, u.phone) for u in units]
 
 
-def names(units: Iterable[UnitInfo | Unit]) -> str:
-    return ", ".join(u.name for u in units)
-
-
 def call_line(tr: Translator, units: Iterable[UnitInfo | Unit]) -> str:
     """The one line every question to an individual ends with: whom to call."""
-    phones = tr.join(tr.isolate(f"{u.name} {u.phone}") for u in units)
+    phones = tr.join([f"{u.name} {u.phone}" for u in units], either=True)
     return tr.gettext(CALL_LINE).format(phones=phones) if phones else ""
 
 

@@ -1,8 +1,9 @@
 """Keeps the catalogs in step with the code: ``python -m bot.i18n_catalogs update|compile``.
 
 ``update`` extracts ``locales/messages.pot``, merges it into every language's ``.po``, takes
-translations waiting in ``locales/<lang>/incoming/*.json`` ({msgid: msgstr}), and fills English,
-the source language, with the source text itself. ``compile`` builds the ``.mo`` files.
+translations waiting in ``locales/<lang>/incoming/*.json`` ({msgid: msgstr}; for a plural message
+{singular msgid: [form, ...]} in the catalog's order), and fills English, the source language,
+with the source text itself. ``compile`` builds the ``.mo`` files.
 
 In a right-to-left language every ``{placeholder}`` and /command of a translation is set between
 FSI and PDI as it is merged (see :mod:`bot.platform.i18n`), so translators never type them.
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
@@ -43,6 +44,10 @@ def update() -> None:
         str(ROOT / "babel.cfg"),
         "-k",
         "N_",
+        "-k",
+        "N_plural:1,2",
+        "-k",
+        "counted:1,2",
         "--no-location",
         "--sort-output",
         "--project=samordna",
@@ -78,20 +83,39 @@ def isolate_values(text: str) -> str:
 def _merge_incoming(path: Path, language: str) -> None:
     with path.open("rb") as handle:
         catalog: Catalog = read_po(handle, locale=language)
-    incoming: dict[str, str] = {}
+    incoming: dict[str, str | list[str]] = {}
     for extra in sorted((LOCALES_DIR / language / "incoming").glob("*.json")):
         incoming.update(json.loads(extra.read_text(encoding="utf-8")))
     if Locale.parse(language).text_direction == "rtl":
-        incoming = {key: isolate_values(value) for key, value in incoming.items()}
+        incoming = {
+            key: isolate_values(value)
+            if isinstance(value, str)
+            else [isolate_values(form) for form in value]
+            for key, value in incoming.items()
+        }
     for message in catalog:
-        if not message.id or isinstance(message.id, tuple):
+        if not message.id:
             continue
-        if message.id in incoming:
-            message.string = incoming[message.id]
+        if isinstance(message.id, tuple):
+            _merge_plural(message, incoming, language, catalog.num_plurals)
+        elif isinstance(found := incoming.get(str(message.id)), str):
+            message.string = found
         elif language == "en" and not message.string:
             message.string = message.id
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100, sort_output=True, omit_header=False)
+
+
+def _merge_plural(
+    message: Message, incoming: dict[str, str | list[str]], language: str, forms: int
+) -> None:
+    """A plural message is keyed by its singular; its value lists the forms in catalog order."""
+    singular, plural = str(message.id[0]), str(message.id[1])
+    found = incoming.get(singular)
+    if isinstance(found, list) and len(found) == forms:
+        message.string = tuple(found)
+    elif language == "en" and not any(message.string or ()):
+        message.string = (singular, plural)
 
 
 def compile_all() -> None:

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import lru_cache, reduce
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
@@ -31,13 +35,35 @@ DOMAIN = "messages"
 LANGUAGE_NAMES: dict[str, str] = {"sv": "Svenska", "en": "English", "ar": "العربية"}
 FSI = "\u2068"  # FIRST STRONG ISOLATE: the isolated text takes the direction of its first letter.
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: ends the isolate.
-LIST_SEPARATORS = {"ar": "، "}  # the Arabic comma; ", " elsewhere
 DEFAULT_TZ = ZoneInfo("Europe/Stockholm")
+
+# The few date formats every screen uses, so that a date reads the same everywhere.
+DATE = "d MMMM y"
+WEEKDAY = "EEEE d MMMM"
+SHORT_DAY = "EEE d MMM"
+MONTH = "MMMM y"
+SHORT_MONTH = "MMM y"
+DATETIME = "EEEE d MMMM HH:mm"
+SHORT_DATETIME = "EEE d MMM HH:mm"
+DATE_TIME = "d MMMM y HH:mm"
 
 
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet."""
     return message
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A count's message kept in data: both English forms, translated when shown."""
+
+    singular: str
+    plural: str
+
+
+def N_plural(singular: str, plural: str) -> Plural:
+    """Mark a plural message for extraction without translating it yet."""
+    return Plural(singular, plural)
 
 
 @lru_cache(maxsize=16)
@@ -77,26 +103,70 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._catalog.ngettext(singular, plural, n)
 
-    def datetime(self, moment: dt.datetime, fmt: str = "EEEE d MMMM HH:mm") -> str:
-        return format_datetime(moment, fmt, tzinfo=self.tz, locale=self._babel_locale)
+    def counted(self, singular: str, plural: str, n: float, **fields: object) -> str:
+        """A count in the form the language wants ("1 svar", "2 svar"); ``{n}`` is the count
+        written in the reader's locale unless given in ``fields``."""
+        whole = int(n) if float(n).is_integer() else 2  # a fraction reads as plural
+        values: dict[str, object] = {"n": format_decimal(n, locale=self._babel_locale)}
+        values.update(fields)
+        return self.ngettext(singular, plural, whole).format(**values)
 
-    def date(self, day: dt.date | dt.datetime, fmt: str = "EEEE d MMMM") -> str:
+    def counted_marked(self, message: Plural, n: float, **fields: object) -> str:
+        """As ``counted``, for a plural kept in data with ``N_plural``."""
+        return self.counted(message.singular, message.plural, n, **fields)
+
+    def date(self, day: dt.date | dt.datetime, fmt: str = DATE) -> str:
+        """A day as every screen writes it: "27 maj 2027"."""
         if isinstance(day, dt.datetime):
             day = day.astimezone(self.tz).date()
         return format_date(day, fmt, locale=self._babel_locale)
+
+    def weekday(self, day: dt.date | dt.datetime) -> str:
+        """A day in the weeks ahead, where the weekday helps: "torsdag 27 maj"."""
+        return self.date(day, WEEKDAY)
+
+    def short_day(self, day: dt.date | dt.datetime) -> str:
+        """A day on a button: "tors 27 maj"."""
+        return self.date(day, SHORT_DAY)
+
+    def month(self, day: dt.date | dt.datetime, *, short: bool = False) -> str:
+        """A month of a report: "maj 2027" , or "jan. 2027" where space is short."""
+        return self.date(day, SHORT_MONTH if short else MONTH)
+
+    def datetime(self, moment: dt.datetime, fmt: str = DATETIME) -> str:
+        """A meeting's time: "torsdag 27 maj 14:00"."""
+        return format_datetime(moment, fmt, tzinfo=self.tz, locale=self._babel_locale)
+
+    def short_datetime(self, moment: dt.datetime) -> str:
+        """A time on a button or in a list: "tors 27 maj 14:00"."""
+        return self.datetime(moment, SHORT_DATETIME)
+
+    def date_time(self, moment: dt.datetime) -> str:
+        """A moment further away, with its year: "27 maj 2027 14:00"."""
+        return self.datetime(moment, DATE_TIME)
 
     def time(self, moment: dt.datetime | dt.time, fmt: str = "HH:mm") -> str:
         if isinstance(moment, dt.datetime):
             return format_time(moment, fmt, tzinfo=self.tz, locale=self._babel_locale)
         return format_time(moment, fmt, locale=self._babel_locale)
 
+    def join(self, names: Iterable[str], *, either: bool = False) -> str:
+        """Names in one line: "A, B och C" ("A, B eller C" with ``either``); when a name has a
+        comma in it, every pair is joined with the word, so that "Vuxenpsykiatri, öppenvård
+        Norr" cannot be read as two units. In a right-to-left language each name is isolated,
+        so a Latin name keeps its own order inside the Arabic line."""
+        items = [self.isolate(name) for name in names]
+        if not items:
+            return ""
+        style: Literal["or", "standard"] = "or" if either else "standard"
+        if not any("," in name for name in items):
+            return format_list(items, style=style, locale=self._babel_locale)
+        pair: str = self._babel_locale.list_patterns[style]["2"]
+        return reduce(lambda joined, name: pair.format(joined, name), items[1:], items[0])
+
     @property
     def rtl(self) -> bool:
         return self._babel_locale.text_direction == "rtl"
-
-    def join(self, items: Iterable[str]) -> str:
-        """Items of a list in a line of this language, separated by its comma."""
-        return LIST_SEPARATORS.get(self.locale, ", ").join(items)
 
     def isolate(self, text: str) -> str:
         """A value joined into this language's text by code, kept from scrambling it: between

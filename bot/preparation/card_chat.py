@@ -63,7 +63,7 @@ async def wishes(turn: Turn, staff: Staff, meeting: Meeting) -> CardSection | No
     assert prepared.shared_at is not None
     names = await _unit_names(turn, prepared)
     head = turn.tr.gettext(WISHES_HEAD).format(
-        case=individual.case_ref, sent=turn.tr.datetime(prepared.shared_at, "d MMMM HH:mm")
+        case=individual.case_ref, sent=turn.tr.date_time(prepared.shared_at)
     )
     lines = answer_lines(turn.tr, meeting, prepared, names)
     section.lines = [head, *lines, *section.lines]

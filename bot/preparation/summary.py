@@ -138,4 +138,4 @@ def _as_written(tr: Translator, step_id: str, raw: Any, shown: str, answers: dic
 
 
 def _when(tr: Translator, moment: datetime) -> str:
-    return tr.datetime(moment, "d MMMM HH:mm")
+    return tr.date_time(moment)

@@ -126,7 +126,7 @@ async def listing(turn: Turn) -> Outcome:
     for meeting, individual in meetings:
         assert meeting.starts_at is not None
         label = (
-            f"{turn.tr.isolate(turn.tr.datetime(meeting.starts_at, 'd MMM HH:mm'))} · "
+            f"{turn.tr.isolate(turn.tr.short_datetime(meeting.starts_at))} · "
             f"{turn.tr.gettext(kind_label(meeting))} · {turn.tr.isolate(individual.case_ref)}"
         )
         data = await buttons.issue(

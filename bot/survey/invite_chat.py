@@ -87,7 +87,7 @@ async def survey_command(turn: Turn) -> Outcome:
 
 def _meeting_label(turn: Turn, invitation: SurveyInvitation) -> str:
     kind = turn.tr.gettext(MEETING_TYPE_LABELS[MeetingType(invitation.meeting_type)])
-    return f"{kind}, {turn.tr.date(invitation.meeting_at, 'd MMMM')}"
+    return f"{kind}, {turn.tr.date(invitation.meeting_at)}"
 
 
 async def open_survey(turn: Turn, invitation: SurveyInvitation) -> Outcome:

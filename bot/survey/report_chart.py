@@ -99,9 +99,7 @@ def _header(figure: Figure | SubFigure, report: Report, tr: Translator) -> None:
         (
             tr.gettext(texts.OFFERED),
             texts.percent(rates.offered_rate, tr),
-            tr.gettext(texts.OFFERED_DETAIL).format(
-                offered=rates.offered, meetings=rates.offerable
-            ),
+            texts.offered_detail(rates.offered, rates.offerable, tr),
         ),
         (
             tr.gettext(texts.RESPONSE_RATE),
@@ -121,7 +119,7 @@ def _header(figure: Figure | SubFigure, report: Report, tr: Translator) -> None:
     if rates.waiting:
         notes.append(tr.gettext(texts.WAITING).format(waiting=rates.waiting))
     if report.other_versions:
-        notes.append(tr.gettext(texts.OTHER_VERSIONS).format(n=report.other_versions))
+        notes.append(tr.counted_marked(texts.OTHER_VERSIONS, report.other_versions))
     figure.text(0.04, 0.805, "\n".join(notes), fontsize=10, color=MUTED, va="top")
 
 
@@ -246,7 +244,7 @@ def _trend(axes: Axes, report: Report, tr: Translator) -> None:
     axes.set_title(tr.gettext(texts.TREND), loc="left", fontsize=11, color=INK)
     every = max(1, len(months) // 12)
     labels = [
-        texts.month_label(m.month, tr, "MMM yyyy") + (f"\nn = {m.answers}" if m.shown else "")
+        texts.month_label(m.month, tr, short=True) + (f"\nn = {m.answers}" if m.shown else "")
         for m in months
     ]
     axes.set_xticks(x[::every], labels[::every], fontsize=8, color=MUTED)

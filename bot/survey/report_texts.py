@@ -9,7 +9,7 @@ from datetime import date
 from babel.numbers import format_decimal, format_percent
 
 from bot.models.meetings import MeetingType
-from bot.platform.i18n import N_, Translator
+from bot.platform.i18n import N_, N_plural, Plural, Translator
 from bot.survey.goals import Share
 from bot.survey.invite import MEETING_TYPE_LABELS
 from bot.survey.report import Report
@@ -19,15 +19,21 @@ ALL_UNITS = N_("All units")
 ALL_MEETINGS = N_("All meeting types")
 ANSWERS = N_("Answers")
 OFFERED = N_("Offered the survey")
-OFFERED_DETAIL = N_("{offered} of {meetings} meetings")
+OFFERED_DETAIL = N_plural("{offered} of {meetings} meeting", "{offered} of {meetings} meetings")
 RESPONSE_RATE = N_("Response rate")
 RESPONSE_DETAIL = N_("{responses} of {offered} offered")
 DECLINED = N_("Meetings declined in consent: {declined} (not counted in the offered rate)")
 WAITING = N_("Meetings whose survey is not sent yet: {waiting}")
-TOO_FEW = N_("There are too few answers yet to show results: at least {k} are needed.")
+TOO_FEW = N_plural(
+    "There are too few answers yet to show results: at least {k} is needed.",
+    "There are too few answers yet to show results: at least {k} are needed.",
+)
 TOO_FEW_SHORT = N_("Too few answers to show")
 TOO_FEW_GAP = N_("too few answers")  # under a month left out of the trend: a gap, not a dip
-OTHER_VERSIONS = N_("{n} answers to an earlier version of the questions are not included.")
+OTHER_VERSIONS = N_plural(
+    "{n} answer to an earlier version of the questions is not included.",
+    "{n} answers to an earlier version of the questions are not included.",
+)
 SCALE_LOW = N_("1 – not at all")
 SCALE_HIGH = N_("5 – yes, completely")
 TREND = N_("Month by month")
@@ -36,12 +42,16 @@ RATHER_NOT = N_("Rather not answer: {n}")
 NONE = "–"
 
 
+def offered_detail(offered: int, offerable: int, tr: Translator) -> str:
+    return tr.counted_marked(OFFERED_DETAIL, offerable, offered=offered, meetings=offerable)
+
+
 def percent(value: float | None, tr: Translator) -> str:
     return NONE if value is None else format_percent(value, locale=tr.locale)
 
 
-def month_label(month: str, tr: Translator, fmt: str = "MMMM yyyy") -> str:
-    return tr.date(date(int(month[:4]), int(month[5:7]), 1), fmt)
+def month_label(month: str, tr: Translator, *, short: bool = False) -> str:
+    return tr.month(date(int(month[:4]), int(month[5:7]), 1), short=short)
 
 
 def period(report: Report, tr: Translator) -> str:
@@ -52,7 +62,7 @@ def period(report: Report, tr: Translator) -> str:
 
 
 def units(report: Report, tr: Translator) -> str:
-    return ", ".join(report.unit_names) if report.unit_names else tr.gettext(ALL_UNITS)
+    return tr.join(report.unit_names) if report.unit_names else tr.gettext(ALL_UNITS)
 
 
 def meeting_type(report: Report, tr: Translator) -> str:
@@ -71,7 +81,7 @@ def scale_labels(tr: Translator) -> list[str]:
 
 
 def too_few(report: Report, tr: Translator) -> str:
-    return tr.gettext(TOO_FEW).format(k=report.min_group)
+    return tr.counted_marked(TOO_FEW, report.min_group, k=report.min_group)
 
 
 def summary_lines(report: Report, tr: Translator) -> list[str]:
@@ -83,7 +93,7 @@ def summary_lines(report: Report, tr: Translator) -> list[str]:
     lines = [
         f"{tr.gettext(ANSWERS)}: n = {report.answers}",
         f"{tr.gettext(OFFERED)}: {percent(rates.offered_rate, tr)} ("
-        + tr.gettext(OFFERED_DETAIL).format(offered=rates.offered, meetings=rates.offerable)
+        + offered_detail(rates.offered, rates.offerable, tr)
         + ")",
         f"{tr.gettext(RESPONSE_RATE)}: {percent(rates.response_rate, tr)} ("
         + tr.gettext(RESPONSE_DETAIL).format(responses=rates.responses, offered=rates.offered)
@@ -93,7 +103,7 @@ def summary_lines(report: Report, tr: Translator) -> list[str]:
     if rates.waiting:
         lines.append(tr.gettext(WAITING).format(waiting=rates.waiting))
     if report.other_versions:
-        lines.append(tr.gettext(OTHER_VERSIONS).format(n=report.other_versions))
+        lines.append(tr.counted_marked(OTHER_VERSIONS, report.other_versions))
     return lines
 
 
@@ -103,12 +113,12 @@ GOAL_BOTH = N_("Cases with both organisations that have a SIP")
 GOAL_GFI_DAYS = N_("From GFI request to meeting (median)")
 GOAL_NO_SHOWS = N_("Meetings the person did not come to")
 GOAL_OPEN = N_("Referrals still open after 14 days")
-OF_PEOPLE = N_("{part} of {whole} people")
-OF_CASES = N_("{part} of {whole} cases")
-OF_MEETINGS = N_("{part} of {whole} meetings")
-OF_REFERRALS = N_("{part} of {whole} referrals")
-GFIS = N_("{n} GFIs")
-DAYS = N_("{days} days")
+OF_PEOPLE = N_plural("{part} of {whole} person", "{part} of {whole} people")
+OF_CASES = N_plural("{part} of {whole} case", "{part} of {whole} cases")
+OF_MEETINGS = N_plural("{part} of {whole} meeting", "{part} of {whole} meetings")
+OF_REFERRALS = N_plural("{part} of {whole} referral", "{part} of {whole} referrals")
+GFIS = N_plural("{n} GFI", "{n} GFIs")
+DAYS = N_plural("{days} day", "{days} days")
 GOAL_TOO_FEW = N_("too few to show")
 
 
@@ -126,7 +136,7 @@ class GoalRow:
     group: int | None
 
 
-def _share_row(code: str, label: str, share: Share, detail: str, tr: Translator) -> GoalRow:
+def _share_row(code: str, label: str, share: Share, detail: Plural, tr: Translator) -> GoalRow:
     if not share.shown:
         return GoalRow(code, tr.gettext(label), False, "", "", None, None, None)
     return GoalRow(
@@ -134,7 +144,7 @@ def _share_row(code: str, label: str, share: Share, detail: str, tr: Translator)
         tr.gettext(label),
         True,
         percent(share.rate, tr),
-        tr.gettext(detail).format(part=share.part, whole=share.whole),
+        tr.counted_marked(detail, share.whole, part=share.part, whole=share.whole),
         None if share.rate is None else share.rate * 100,
         share.part,
         share.whole,
@@ -150,8 +160,8 @@ def goal_rows(report: Report, tr: Translator) -> list[GoalRow]:
             "gfi_days",
             tr.gettext(GOAL_GFI_DAYS),
             True,
-            tr.gettext(DAYS).format(days=days),
-            tr.gettext(GFIS).format(n=median.n),
+            tr.counted_marked(DAYS, round(median.days, 1), days=days),
+            tr.counted_marked(GFIS, median.n),
             round(median.days, 1),
             None,
             median.n,

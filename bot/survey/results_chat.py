@@ -79,6 +79,6 @@ async def _results(turn: Turn, units: list[Unit], *, replace: bool) -> Outcome:
     )
     if not replace:
         return Outcome([picture], replace=False)
-    names = ", ".join(unit.name for unit in units)
+    names = turn.tr.join([unit.name for unit in units])
     heading = Screen(turn.tr.gettext(HERE_THEY_ARE).format(units=names))
     return Outcome([heading, picture])

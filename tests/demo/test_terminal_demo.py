@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.bot_api_double import BotApiDouble
+from bot.bot_api_double import BotApiDouble, UserHandle
+from bot.chat import profiles
 from bot.chat.turn import Services
 from bot.demo import people as demo_people
-from bot.demo.console import run_console
-from bot.demo.run import demo_bot, demo_settings
+from bot.demo.console import Words, render, run_console
+from bot.demo.run import console_words, demo_bot, demo_settings
 from bot.models import Individual, IndividualInvite, ProcessedUpdate, Staff, Unit
 from bot.platform.config import Settings
 from tests.conftest import RunningBot
@@ -106,3 +107,41 @@ async def test_a_second_and_a_third_run_answer_like_the_first(tmp_path: Path) ->
                         )
                     )
     assert handled == [2, 4, 6]
+
+
+async def test_the_consoles_own_markers_speak_the_persons_language(
+    running_bot: RunningBot,
+) -> None:
+    """ "(no button 9)" and "(edited)" are the console's words, so they follow the language the
+    person chose in the bot: Swedish for Anna, English for Sofia."""
+    double = running_bot.double
+    services = running_bot.services
+    await demo_people.seed_people(services)
+    anna = double.user(demo_people.ANNA.telegram_id, language_code="sv")
+    sofia = double.user(demo_people.SOFIA.telegram_id)
+    async with services.db.transaction() as session:  # Sofia chose English with /language
+        await profiles.remember(session, running_bot.clock, sofia.user_id, "en")
+    await anna.say("/help")
+    lines = iter(["9", "/as sofia", "9", "/quit"])
+    output: list[str] = []
+
+    async def read_line() -> str | None:
+        return next(lines, None)
+
+    async def words(user: UserHandle) -> Words:
+        return await console_words(services, user, services.settings)
+
+    await run_console(
+        double,
+        anna,
+        read_line=read_line,
+        write=output.append,
+        idle_wait=3.0,
+        others={"anna": anna, "sofia": sofia},
+        words=words,
+    )
+    assert "(ingen knapp 9)" in output, output
+    assert "(no button 9)" in output, output
+    swedish = await words(anna)
+    message = anna.messages[-1]
+    assert render(message, edited=True, words=swedish)[0].startswith("(redigerad) ")

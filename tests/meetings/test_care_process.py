@@ -175,8 +175,8 @@ async def test_a_case_from_request_to_closure(running_bot: RunningBot) -> None:
     ]
     await press(form_user, main, "Lars Larsson (Socialtjänst Innerstaden)")
     day = await text_seen(bot, sara, "When is the plan followed up?")
-    assert day.button_texts[:2] == ["Tue 24 March (in 2 weeks)", "Tue 7 April (in 4 weeks)"]
-    await press(form_user, day, "Tue 7 April (in 4 weeks)")
+    assert day.button_texts[:2] == ["Tuesday 24 March (in 2 weeks)", "Tuesday 7 April (in 4 weeks)"]
+    await press(form_user, day, "Tuesday 7 April (in 4 weeks)")
     hour = await text_seen(bot, sara, "At what time?")
     await press(form_user, hour, "13:00")
     plan = await text_seen(bot, sara, "The plan for interruptions")
@@ -191,7 +191,8 @@ async def test_a_case_from_request_to_closure(running_bot: RunningBot) -> None:
     record = saved.text.split("Text for the regional SIP system (copy and paste):\n\n")[1]
     assert record.splitlines() == [
         "SIP upprättad i samband med GFI den 10 mars 2026.",
-        "Närvarande: den enskilde och Beroendemottagningen Rådmannen, Socialtjänst Innerstaden.",
+        "Närvarande: den enskilde samt Beroendemottagningen Rådmannen och "
+        "Socialtjänst Innerstaden.",
         "Alla verksamheter vars insatser ska samordnas var inte företrädda med mandat. "
         "Saknades eller utan mandat: en verksamhet som inte finns i Samordna. Planen "
         "upprättades så långt det gick och slutförs vid uppföljningen.",
@@ -227,7 +228,7 @@ async def test_a_case_from_request_to_closure(running_bot: RunningBot) -> None:
 
     # ---- The transition: Väster's distributor is asked at once, and stays silent.
     ask = await text_seen(bot, olle, "was referred to Socialtjänst Väster by Sara Sjuksköterska")
-    assert "at the latest by Tuesday 17 March" in ask.text
+    assert "at the latest by 17 March 2026" in ask.text
     assert ask.button_texts == ["Contact has started", "Not started yet"]
     await _at(bot, local(2026, 3, 17, 9, 0))
     silent = await text_seen(bot, sara, "Socialtjänst Väster has not confirmed that contact")
@@ -238,8 +239,8 @@ async def test_a_case_from_request_to_closure(running_bot: RunningBot) -> None:
     opened = await sara.say(f"/case {case}")
     assert "Open transitions:" in opened.text
     assert (
-        "→ Socialtjänst Väster, referred on 10 March: unit: not confirmed yet (by 17 March); "
-        "person: will be asked on 24 March"
+        "→ Socialtjänst Väster, referred on 10 March 2026: unit: not confirmed yet "
+        "(by 17 March 2026); person: will be asked on 24 March 2026"
     ) in opened.text
     assert "SIP established on 10 March 2026. Main responsible: Lars Larsson." in opened.text
 
@@ -264,7 +265,7 @@ async def test_a_case_from_request_to_closure(running_bot: RunningBot) -> None:
     assert "A case is best closed at a closing meeting (slutsamtal)" in closing.text
     assert "Meetings still ahead (they are cancelled when the case is closed):" in closing.text
     assert "• SIP follow-up, Tuesday 7 April 13:00" in closing.text
-    assert "A SIP is active, established on Tuesday 10 March." in closing.text
+    assert "A SIP is active, established on 10 March 2026." in closing.text
     assert "Open transitions" not in closing.text
     assert closing.button_texts == [
         "Book a closing meeting",
@@ -283,7 +284,7 @@ async def test_a_case_from_request_to_closure(running_bot: RunningBot) -> None:
     assert "If you want to come back, you are always welcome. Call Beroendemottagningen " in (
         closed.text
     )
-    assert "it is deleted on Friday 24 April" in closed.text
+    assert "it is deleted on 24 April 2026" in closed.text
     assert closed.button_texts == ["End my consent now"]
     await text_seen(bot, lars, "cancelled the SIP follow-up")
     await press(folke, closed, "End my consent now")

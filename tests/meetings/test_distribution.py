@@ -65,7 +65,7 @@ async def test_the_digest_is_queued_once_and_flags_old_requests(
     assert len(digests) == 1
     assert digests[0].params["count"] == 2
     first, second = str(digests[0].params["lines"]).splitlines()
-    assert "waiting since Tuesday 24 February" in first
+    assert "waiting since 24 February 2026" in first
     assert "⚠ waiting more than 7 days" in first
     assert "⚠" not in second
 

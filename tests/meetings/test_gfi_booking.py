@@ -74,7 +74,7 @@ async def test_a_gfi_from_request_to_recorded_outcome(
     await distribution.digest_job(bot.services)
     digest = await text_seen(bot, dina, "Requests waiting for Socialtjänst Innerstaden: 1")
     assert people.case_ref in digest.text
-    assert "waiting since Tuesday 3 March" in digest.text
+    assert "waiting since 3 March 2026" in digest.text
     assert len([m for m in dina.messages if "Requests waiting" in m.text]) == 1
 
     # Later that morning Dina opens the queue and assigns Lars.

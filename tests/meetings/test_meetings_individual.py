@@ -67,9 +67,12 @@ async def test_the_individual_sees_only_their_own_meetings_and_can_ask_or_move(
         "You have said you will come.\n\n"
         "Questions? Call Beroendemottagningen Rådmannen on 040-33 00 00."
     )
-    assert mine.button_texts == ["I need another time · 10 Mar", "I have a question · 10 Mar"]
+    assert mine.button_texts == [
+        "I need another time · Tue 10 Mar",
+        "I have a question · Tue 10 Mar",
+    ]
 
-    await press(folke, mine, "I have a question · 10 Mar")
+    await press(folke, mine, "I have a question · Tue 10 Mar")
     told = await text_seen(bot, folke, "I have told Sara Sjuksköterska.")
     assert "call Beroendemottagningen Rådmannen on 040-33 00 00" in told.text
     assert "Självmordslinjen" in told.text

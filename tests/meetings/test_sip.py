@@ -93,7 +93,7 @@ async def test_with_a_mandate_at_a_gfi_the_record_says_no_separate_meeting_is_ne
     text = await _plan(services, clock, mandate=True, missing=[], note=None)
     assert text.splitlines() == [
         "SIP upprättad i samband med GFI den 2 mars 2026.",
-        "Närvarande: den enskilde och Enhet 0, Enhet 1.",
+        "Närvarande: den enskilde samt Enhet 0 och Enhet 1.",
         "De verksamheter vars insatser ska samordnas var företrädda med mandat att besluta.",
         "Huvudansvarig: Lars, Enhet 1.",
         "Uppföljning: tisdag 14 april 10:00.",

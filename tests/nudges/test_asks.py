@@ -108,7 +108,8 @@ async def test_each_choice_reaches_staff_and_escalates_after_one_working_day(
     again = await folke.say("/ask")
     repeated = await support.press(folke, again, "I want a SIP")
     assert repeated is not None and repeated.text.startswith(
-        "You already asked for this on 2 March. Someone will get back to you by Tuesday 3 March"
+        "You already asked for this on 2 March 2026. "
+        "Someone will get back to you by Tuesday 3 March"
     )
     assert len(await requests(services)) == 4
 
@@ -142,7 +143,7 @@ async def test_each_choice_reaches_staff_and_escalates_after_one_working_day(
     flow = await support.press(sara, notices[1], "Start a SIP request")
     assert flow is not None
     assert flow.text.startswith(
-        f"{case} asked for this on 2 March. (a SIP, a joint plan with the units)\n\n"
+        f"{case} asked for this on 2 March 2026. (a SIP, a joint plan with the units)\n\n"
         f"SIP meeting for {case}."
     )
 

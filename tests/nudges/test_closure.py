@@ -71,7 +71,7 @@ async def test_after_a_closing_meeting_the_case_closes_without_a_reason(
     assert "Open transitions:" in opened.text
     listing = await sara_chat.click("Close the case", message_id=opened.message_id)
     assert listing is not None
-    assert "The closing meeting was held on Sunday 1 March." in listing.text
+    assert "The closing meeting was held on 1 March 2026." in listing.text
     assert "• Beroendemottagningen: unit: not asked here; person: will be asked on" in listing.text
     assert listing.button_texts == ["Close the case", "Not now"]
     sure = await sara_chat.click("Close the case", message_id=listing.message_id)

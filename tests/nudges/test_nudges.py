@@ -451,7 +451,7 @@ async def test_a_referral_gets_a_transition_check_after_fourteen_days(
     await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
     [ask] = received(double, ANNA, "Has your contact")
     assert ask.text == (
-        "Hi! At the meeting on Monday 2 March you were referred to Beroendemottagningen. "
+        "Hi! At the meeting on 2 March 2026 you were referred to Beroendemottagningen. "
         "How is it going with Beroendemottagningen? Has your contact started, and does it "
         "work for you?\n\n"
         f"Questions? Call Socialtjänst Innerstaden, vuxen/missbruk on {HOME_PHONE}.{CRISIS}"
@@ -467,7 +467,7 @@ async def test_a_referral_gets_a_transition_check_after_fourteen_days(
     await dispatcher.drain()
     assert [m.text for m in received(double, SARA, "has not started yet")] == [
         f"{w.case_ref} says their contact with Beroendemottagningen has not started yet. They "
-        "were referred at the meeting on Monday 2 March. Please follow up."
+        "were referred at the meeting on 2 March 2026. Please follow up."
     ]
     await deliver_at(dispatcher, clock, local(2026, 3, 19, 10, 0))
     assert received(double, SARA, "has not answered") == []
@@ -516,7 +516,7 @@ async def test_without_consent_to_reminders_the_referrer_is_asked_to_check(
     assert received(double, ANNA, "Has your contact") == []
     assert [m.text for m in received(double, SARA, "Time to check")] == [
         f"Time to check whether the contact of {w.case_ref} with Beroendemottagningen has "
-        "started. They were referred at the meeting on Monday 2 March. I cannot ask them here, "
+        "started. They were referred at the meeting on 2 March 2026. I cannot ask them here, "
         "so please check with them."
     ]
 
@@ -536,11 +536,11 @@ async def test_consent_ending_is_announced_once_with_a_way_to_renew(
         assert await nudges.notify_consent_ending(session, clock) == 0
     await dispatcher.drain()
     [notice] = received(double, ANNA, "Your consent ends")
-    assert notice.text.startswith("Your consent ends on Thursday 12 March.")
+    assert notice.text.startswith("Your consent ends on 12 March 2026.")
     assert HOME_PHONE in notice.text
     assert notice.button_texts == ["Renew my consent"]
     assert [m.text for m in received(double, SARA, "consent")] == [
-        f"The consent for {w.case_ref} ends on Thursday 12 March. If the cooperation should "
+        f"The consent for {w.case_ref} ends on 12 March 2026. If the cooperation should "
         "go on, ask them to renew it."
     ]
 

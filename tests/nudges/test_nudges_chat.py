@@ -67,7 +67,7 @@ async def test_a_reminder_arrives_by_itself_and_i_cant_come_reaches_the_organise
     reply = await anna.click("Jag kan inte komma", message_id=reminder.message_id)
     assert reply is not None
     assert reply.message_id == reminder.message_id  # the reminder now shows the answer
-    assert reply.text.startswith("Tack för att du säger till. Det händer.")
+    assert reply.text.startswith("Tack för att du säger till. Sådant händer.")
     await double.wait_until(
         lambda: any(f"{case_ref} cannot come" in m.text for m in sara.messages), timeout=5
     )

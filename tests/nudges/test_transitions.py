@@ -104,8 +104,8 @@ async def test_a_no_from_the_unit_reaches_the_referrer_and_then_their_distributo
     [ask] = received(double, DORA, "was referred to Beroendemottagningen")
     assert ask.text == (
         f"{w.case_ref} was referred to Beroendemottagningen by Sara Socialsekreterare "
-        "(Socialtjänst Innerstaden, vuxen/missbruk) at the meeting on Monday 2 March. Please "
-        "confirm here when contact has started, at the latest by Monday 9 March."
+        "(Socialtjänst Innerstaden, vuxen/missbruk) at the meeting on 2 March 2026. Please "
+        "confirm here when contact has started, at the latest by 9 March 2026."
     )
     reply = await press(services, DORA, button(ask, "Not started yet"))
     assert reply.screens[0].text.startswith(f"Noted: contact with {w.case_ref} has not started")
@@ -121,8 +121,8 @@ async def test_a_no_from_the_unit_reaches_the_referrer_and_then_their_distributo
     [stuck] = received(double, HUGO, "is stuck")
     assert stuck.text == (
         "A referral from Socialtjänst Innerstaden, vuxen/missbruk is stuck: "
-        f"{w.case_ref} was referred to Beroendemottagningen by Sara Socialsekreterare on Monday "
-        "2 March, and Beroendemottagningen says contact has not started. Please make sure "
+        f"{w.case_ref} was referred to Beroendemottagningen by Sara Socialsekreterare on 2 "
+        "March 2026, and Beroendemottagningen says contact has not started. Please make sure "
         "someone follows it up."
     )
 

@@ -59,7 +59,7 @@ async def invite_link(bot: RunningBot, clock: ManualClock) -> tuple[str, str]:
     link = re.search(r"https://t\.me/samordna_test_bot\?start=(i_[\w-]+)", text.text)
     case_ref = re.search(r"K-[A-Z0-9]{4}", text.text)
     assert link and case_ref, text.text
-    assert "(Beroendemottagning Rådmannen, Socialtjänst Innerstaden)" in text.text
+    assert "(Beroendemottagning Rådmannen and Socialtjänst Innerstaden)" in text.text
     return link.group(1), case_ref.group(0)
 
 
@@ -72,13 +72,13 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     anna = running_bot.double.user(ANNA, "Anna", language_code="en")
     ask = await anna.say(f"/start {token}")
     assert ask.text.startswith(
-        "Beroendemottagning Rådmannen, Socialtjänst Innerstaden want to work together with you."
+        "Beroendemottagning Rådmannen and Socialtjänst Innerstaden want to work together with you."
     )
     assert "First I need your consent. Consent (samtycke) is your yes to what the units" in ask.text
     assert "For how long: you choose 3, 6 or 12 months." in ask.text
     assert "at any time with /consent" in ask.text
     assert ask.text.endswith(
-        "Questions? Call Beroendemottagning Rådmannen 040-33 10 00, "
+        "Questions? Call Beroendemottagning Rådmannen 040-33 10 00 or "
         "Socialtjänst Innerstaden 040-34 10 00."
     )
     assert ask.button_texts == ["Yes", "No thanks", "Tell me more"]
@@ -90,7 +90,7 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     assert part is not None and part.text.startswith("Part 1 of 3: Reminders in the chat")
     part = await anna.click("Yes")
     assert part is not None and part.text.startswith("Part 2 of 3")
-    assert "Beroendemottagning Rådmannen, Socialtjänst Innerstaden" in part.text
+    assert "Beroendemottagning Rådmannen and Socialtjänst Innerstaden" in part.text
     part = await anna.click("No thanks")
     assert part is not None and part.text.startswith("Part 3 of 3")
     period = await anna.click("Yes")
@@ -101,11 +101,11 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     assert summary.text.splitlines()[:9] == [
         "This is what you say yes to:",
         "✓ Reminders in the chat: yes",
-        "✗ Sharing your answers before meetings with Beroendemottagning Rådmannen, "
+        "✗ Sharing your answers before meetings with Beroendemottagning Rådmannen and "
         "Socialtjänst Innerstaden: no",
         "✓ Getting the question after meetings: yes",
         "",
-        "Who: Beroendemottagning Rådmannen, Socialtjänst Innerstaden",
+        "Who: Beroendemottagning Rådmannen and Socialtjänst Innerstaden",
         "Until: 2 September 2026",
         "",
         "You can take back your consent at any time with /consent.",
@@ -143,7 +143,7 @@ async def test_individual_says_yes_to_reminders_and_survey_but_not_sharing(
     assert await factories.deliver_due(running_bot.services, running_bot.double) == 1
     note = sara.inbox_since(mark)[-1]
     assert note.text == (
-        f"Case {case_ref} has given consent, until 2026-09-02. "
+        f"Case {case_ref} has given consent, until 2 September 2026. "
         f"/case {case_ref} shows what it covers."
     )
 

@@ -181,7 +181,9 @@ async def test_staff_cannot_open_a_case_outside_their_units(
     assert anna_case.case_ref in listing.button_texts
     opened = await sara.click(anna_case.case_ref)
     assert opened is not None and opened.text.startswith(f"Case {anna_case.case_ref}")
-    assert "✗ Sharing your answers before meetings with Socialtjänst Innerstaden: no" in opened.text
+    # The staff view in staff wording, not the person's "Sharing your answers … with …".
+    assert "Sharing of the preparation: no" in opened.text.splitlines()
+    assert "Sharing your answers" not in opened.text
     case_button = next(
         b.callback_data for row in listing.buttons for b in row if b.text == anna_case.case_ref
     )

@@ -78,9 +78,9 @@ async def test_mydata_lists_it_the_copy_holds_it_and_delete_erases_it(
         f"• Your case number: {case_ref}. Staff use it instead of your name.",
         "• Your contact person: Sara Socialsekreterare",
     ]
-    assert "   Who: Beroendemottagning Rådmannen, Socialtjänst Innerstaden" in lines
+    assert "   Who: Beroendemottagning Rådmannen and Socialtjänst Innerstaden" in lines
     assert (
-        "   ✗ Sharing your answers before meetings with Beroendemottagning Rådmannen, "
+        "   ✗ Sharing your answers before meetings with Beroendemottagning Rådmannen and "
         "Socialtjänst Innerstaden: no"
     ) in lines
     assert "• Conversations with me, with your answers in them: 1" in lines
@@ -127,7 +127,7 @@ async def test_mydata_lists_it_the_copy_holds_it_and_delete_erases_it(
     assert done is not None
     assert done.text.startswith("Everything I stored about you is deleted.")
     assert done.text.endswith(
-        "Questions? Call Beroendemottagning Rådmannen 040-34 10 00, "
+        "Questions? Call Beroendemottagning Rådmannen 040-34 10 00 or "
         "Socialtjänst Innerstaden 040-34 10 00."
     )
     assert await factories.rows_mentioning(services, [ANNA]) == []

@@ -15,7 +15,14 @@ from bot.platform.config import SUPPORTED_LOCALES
 from bot.platform.i18n import FSI, LANGUAGE_NAMES, LOCALES_DIR, PDI, pick_locale, translator
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "N_plural": (1, 2),
+    "counted": (1, 2),
+}
 
 
 def _ids_in_code() -> set[str]:
@@ -36,7 +43,15 @@ def test_every_message_in_code_is_translated(language: str) -> None:
     path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    translated: set[str] = set()
+    for m in catalog:
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple):
+            if all(m.string or ()):
+                translated.update(str(part) for part in m.id)
+        elif m.string:
+            translated.add(str(m.id))
     missing = sorted(_ids_in_code() - translated)
     assert missing == [], f"{len(missing)} message(s) lack a {language} translation: {missing[:5]}"
 
@@ -46,16 +61,85 @@ def test_compiled_catalogs_are_used() -> None:
     assert translator("en").gettext("Skip") == "Skip"
 
 
-def test_placeholders_survive_translation() -> None:
-    path = LOCALES_DIR / "sv" / "LC_MESSAGES" / "messages.po"
+def _fields(text: str) -> set[str]:
+    return {part.split("}")[0] for part in text.split("{")[1:]}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGE_NAMES))
+def test_placeholders_survive_translation(language: str) -> None:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale="sv")
+        catalog = read_po(handle, locale=language)
     for message in catalog:
-        if not message.id or not message.string or isinstance(message.id, tuple):
+        if not message.id or not message.string:
             continue
-        fields = {part.split("}")[0] for part in str(message.id).split("{")[1:]}
-        for name in fields:
-            assert "{" + name + "}" in str(message.string), f"{message.id!r} lost {{{name}}}"
+        if isinstance(message.id, tuple):
+            # Every form keeps the plural's fields ({n} may be left out only where a language
+            # writes the number as a word, which neither Swedish nor English does).
+            fields = _fields(str(message.id[1]))
+            forms = [str(form) for form in message.string]
+        else:
+            fields = _fields(str(message.id))
+            forms = [str(message.string)]
+        for form in forms:
+            for name in fields:
+                assert "{" + name + "}" in form, f"{message.id!r} lost {{{name}}} in {form!r}"
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGE_NAMES))
+def test_plural_messages_have_every_form(language: str) -> None:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    plurals = [m for m in catalog if m.id and isinstance(m.id, tuple)]
+    assert plurals, "the catalog carries no plural message"
+    for message in plurals:
+        forms = [str(form) for form in message.string or ()]
+        assert len(forms) == catalog.num_plurals, f"{message.id!r}: {forms}"
+        assert all(forms), f"{message.id!r} lacks a {language} form: {forms}"
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [
+        ("sv", "1 av 1 ärende", "2 av 3 ärenden"),
+        ("en", "1 of 1 case", "2 of 3 cases"),
+    ],
+)
+def test_counts_take_the_languages_plural_form(language: str, one: str, three: str) -> None:
+    tr = translator(language)
+    singular, plural = "{part} of {whole} case", "{part} of {whole} cases"
+    assert tr.counted(singular, plural, 1, part=1, whole=1) == one
+    assert tr.counted(singular, plural, 3, part=2, whole=3) == three
+
+
+def test_incoming_plural_is_a_list_of_forms_keyed_by_the_singular(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline other languages use: {singular: [form, ...]} fills a plural message."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from bot.platform import catalogs
+
+    catalog = Catalog(locale="sv")
+    catalog.add(("{n} answer", "{n} answers"), string=("", ""))
+    catalog.add("Skip", string="")
+    po = tmp_path / "sv" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    incoming = tmp_path / "sv" / "incoming"
+    incoming.mkdir()
+    (incoming / "x.json").write_text(
+        '{"{n} answer": ["{n} svar", "{n} svar"], "Skip": "Hoppa över"}', encoding="utf-8"
+    )
+    monkeypatch.setattr(catalogs, "LOCALES_DIR", tmp_path)
+    catalogs._merge_incoming(po, "sv")
+    with po.open("rb") as handle:
+        merged = {m.id: m.string for m in read_po(handle, locale="sv") if m.id}
+    assert merged[("{n} answer", "{n} answers")] == ("{n} svar", "{n} svar")
+    assert merged["Skip"] == "Hoppa över"
 
 
 def _catalog_messages(language: str) -> list[tuple[str, str]]:

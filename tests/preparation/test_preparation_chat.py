@@ -129,7 +129,7 @@ async def test_individual_prepares_in_english_and_coordinator_reads_swedish(
     assert summary is not None
     assert summary.text.splitlines()[:2] == [
         "Förberedelse inför SIP-möte måndag 9 mars 10:00",
-        f"Ärende {world.case_ref} · skickad 2 mars 10:00",
+        f"Ärende {world.case_ref} · skickad 2 mars 2026 10:00",
     ]
     for line in (
         "• Viktigt att prata om: Boende, Psykisk hälsa",

@@ -132,7 +132,7 @@ async def test_wishes_reach_the_request_card_before_any_time_and_are_added_in_on
     card = await press(sara, notice, "Open request")
     assert card is not None
     wishes = [
-        f"What {people.case_ref} wants (förmöte, shared 2 March 10:00):",
+        f"What {people.case_ref} wants (förmöte, shared 2 March 2026 10:00):",
         "• Wants to tell about: Housing",
         "• Wants to know: What each unit can offer me",
         f"• Wants at the meeting: {HEALTH_CENTRE}, A support person",

@@ -146,7 +146,7 @@ async def test_two_pending_meetings_are_offered_as_a_choice(running_bot: Running
     chat = double.user(ANNA)
     choice = await chat.say("/survey")
     assert choice.text == "Which meeting do you want to answer about?"
-    assert choice.button_texts == ["GFI meeting, 2 March", "SIP meeting, 2 March"]
+    assert choice.button_texts == ["GFI meeting, 2 March 2026", "SIP meeting, 2 March 2026"]
     opened = await chat.click("SIP meeting, 2 March")
     assert opened is not None
     assert opened.text.startswith("About a meeting about your joint plan (SIP)")
