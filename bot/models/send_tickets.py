@@ -22,5 +22,6 @@ class SendTicket(Base):
     holder: Mapped[str | None] = mapped_column(String(60))
     held_until: Mapped[float | None] = mapped_column(Double)  # a lease: a crashed holder
     free_at: Mapped[float] = mapped_column(Double, default=0.0)
+    taken_at: Mapped[float | None] = mapped_column(Double)  # nudges keep an even pace
     promised_to: Mapped[str | None] = mapped_column(String(60))  # a process with replies waiting
     promised_until: Mapped[float | None] = mapped_column(Double)

@@ -15,20 +15,30 @@ Why tickets and not the alternatives:
   held up a few milliseconds on a loaded machine then arrives right behind the next one, and
   a sliding second sees 31. Keeping clear of that costs a safety margin of several percent
   of the allowance; a ticket costs only its own round trip (about 1 % at 30 a second).
-- One elected sender (an advisory lock) still needs a shared count for the other
-  processes' replies, and leaves the other processes' capacity unused when it stalls.
+- One elected sender (an advisory lock) puts every nudge through one process and its
+  connections, hands over only after a failure is noticed, and still needs a shared count
+  for the replies the other processes send.
 
 Round trips: each process has one connection and one task (:class:`SharedBudget`) that
 does all its ticket work in a single statement (:meth:`TicketStore.exchange`): it gives back
-the tickets answered since the last one and takes as many as sends wait here, so under load
-it is about one round trip per message, and none while nothing is sent. A process that
-dies holding tickets loses them for ``lease`` seconds only.
+the tickets answered since the last one and takes tickets for the sends waiting here, so
+under load it is about one round trip per message, and none while nothing is sent. A
+process that dies holding tickets loses them for ``lease`` seconds only.
 
-Replies to people come first. Within a process the task hands tickets to waiting replies
-before nudges. Across processes, a process whose replies find no free ticket *promises*
-the next tickets to come free to itself (:meth:`TicketStore.promise`); no other process
-takes a promised ticket until the promise runs out. Nudges never wait for replies that do
-not exist: a promise is made only while a reply waits.
+An even pace: tickets are taken one every ``period / (size - HEADROOM)`` (1/29 s) over all
+processes, never a whole second's worth in a burst, so they come free one by one and keep
+doing so, and about one of them is usually free for a reply the moment it is written.
+``taken_at`` holds the pace's schedule (a virtual time, so that a process waking a little
+late does not slow the pace down); a schedule fallen behind by more than :data:`CATCH_UP`
+steps is moved up to now. Nudges wait for their step in it.
+
+Replies to people come first. They take any free ticket at once, pace or not, and move the
+schedule on, so nudges make room for them. Within a
+process the task hands tickets to waiting replies before nudges. Across processes, a process
+whose replies find no free ticket *promises* the next tickets to come free to itself
+(:meth:`TicketStore.promise`); no other process takes a promised ticket until the promise
+runs out. Nudges never wait for replies that do not exist: a promise is made only while a
+reply waits.
 
 One message a second per chat is not shared here: each process keeps it for its own sends
 (:class:`~bot.outbox.send_limits.Budget`), and the dispatcher claims all of a chat's due rows
@@ -59,6 +69,8 @@ BATCH = 10  # tickets taken in one statement at most: a third of a second's budg
 POLL = 0.02  # when every ticket is on its way elsewhere: look again this soon
 AFTER_ERROR = 1.0
 PROMISED_REPLIES = 3  # tickets one process may have promised to itself at once
+CATCH_UP = 3  # steps of the even pace that may go at once after a pause
+HEADROOM = 1  # tickets a second the pace leaves for replies: nudges alone reach 29 a second
 DB_CLOCK = "extract(epoch FROM clock_timestamp())"
 
 
@@ -69,7 +81,8 @@ def holder_name() -> str:
 @dataclass(frozen=True)
 class Exchange:
     taken: list[int]
-    wait: float | None  # seconds until the next ticket this process may take comes free
+    wait: float | None  # seconds until a ticket this process may take is free; None: all busy
+    pace: float  # seconds until the even pace lets the next nudge go (may be negative)
 
 
 class TicketStore:
@@ -98,17 +111,24 @@ class TicketStore:
         self._exchange = text(_EXCHANGE.format(now=now))
         self._promise = text(_PROMISE.format(now=now))
 
-    async def exchange(self, answered: Sequence[int], unused: Sequence[int], want: int) -> Exchange:
+    async def exchange(
+        self, answered: Sequence[int], unused: Sequence[int], replies: int, nudges: int = 0
+    ) -> Exchange:
         """Give back ``answered`` tickets (free a period from now) and ``unused`` ones (free
-        at once), and take up to ``want`` free tickets, all in one statement."""
-        row = (
-            await self._run(
-                self._exchange,
-                {"answered": list(answered), "unused": list(unused), "want": want},
-            )
-        ).one()
+        at once), and take free tickets, all in one statement: one for each of ``replies``
+        at once, and for ``nudges`` only as many as keep every process's tickets taken at
+        the even pace."""
+        params = {
+            "answered": list(answered),
+            "unused": list(unused),
+            "replies": replies,
+            "nudges": nudges,
+            "catch_up": CATCH_UP,
+            "gap": self.period / max(1, self.size - HEADROOM),
+        }
+        row = (await self._run(self._exchange, params)).one()
         wait = None if row.wait is None else float(row.wait)
-        return Exchange(sorted(int(t) for t in row.taken), wait)
+        return Exchange(sorted(int(t) for t in row.taken), wait, float(row.pace))
 
     async def promise(self, replies: int) -> int:
         """Promise this process the next tickets to come free, one for each waiting reply (at
@@ -173,6 +193,12 @@ unused AS (
     WHERE id = ANY(CAST(:unused AS integer[])) AND holder = :me
     RETURNING id
 ),
+pace AS (
+    SELECT GREATEST(
+        coalesce((SELECT max(s.taken_at) FROM send_tickets s WHERE s.id < :size), 0),
+        now.t - :catch_up * :gap) AS head
+    FROM now
+),
 free AS (
     SELECT s.id FROM send_tickets s, now
     WHERE s.id < :size
@@ -181,20 +207,25 @@ free AS (
         AND s.free_at <= now.t
         AND {_MINE}
     ORDER BY s.promised_to IS NOT DISTINCT FROM :me DESC, s.free_at, s.id
-    LIMIT :want
+    LIMIT :replies + (
+        SELECT LEAST(:nudges, GREATEST(0, floor((now.t - pace.head) / :gap + 1e-6)))
+        FROM now, pace)
     FOR UPDATE OF s SKIP LOCKED
 ),
 taken AS (
     UPDATE send_tickets s SET holder = :me, held_until = now.t + :lease,
+        taken_at = pace.head + (SELECT count(*) FROM free) * :gap,
         promised_to = NULL, promised_until = NULL
-    FROM free, now
+    FROM free, now, pace
     WHERE s.id = free.id
     RETURNING s.id
 )
 SELECT
     ARRAY(SELECT id FROM taken) AS taken,
-    (SELECT min(s.free_at) - now.t FROM send_tickets s
-        WHERE s.id < :size AND s.holder IS NULL AND s.free_at > now.t AND {_MINE}) AS wait,
+    (SELECT GREATEST(min(s.free_at) - now.t, 0) FROM send_tickets s
+        WHERE s.id < :size AND (s.holder IS NULL OR s.held_until < now.t) AND {_MINE}
+            AND s.id NOT IN (SELECT id FROM free)) AS wait,
+    (SELECT pace.head + ((SELECT count(*) FROM taken) + 1) * :gap - now.t FROM pace) AS pace,
     (SELECT count(*) FROM answered) + (SELECT count(*) FROM unused) AS given_back
 FROM now
 """
@@ -279,13 +310,14 @@ class SharedBudget:
         for queue in (self._replies, self._nudges):
             while queue and queue[0].done():
                 queue.popleft()
-        want = min(self.batch, len(self._replies) + len(self._nudges))
-        if not (want or self._answered or self._unused):
+        replies = min(self.batch, len(self._replies))
+        nudges = min(self.batch - replies, len(self._nudges))
+        if not (replies or nudges or self._answered or self._unused):
             return None
         answered, unused = self._answered, self._unused
         self._answered, self._unused = [], []
         try:
-            result = await self.store.exchange(answered, unused, want)
+            result = await self.store.exchange(answered, unused, replies, nudges)
         except BaseException:
             self._answered.extend(answered)
             self._unused.extend(unused)
@@ -294,11 +326,13 @@ class SharedBudget:
             self._hand_out(ticket)
         if self._unused:
             return 0.0
-        if not (self._replies or self._nudges):
-            return None
+        free = POLL if result.wait is None else result.wait
         if self._replies:
             await self.store.promise(len(self._replies))
-        return POLL if result.wait is None else min(result.wait, self.store.period)
+            return min(free, self.store.period)
+        if self._nudges:
+            return min(max(free, result.pace, 0.0), self.store.period)
+        return None
 
     def _hand_out(self, ticket: int) -> None:
         for queue in (self._replies, self._nudges):

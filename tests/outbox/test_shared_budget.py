@@ -31,6 +31,9 @@ pytestmark = [
 ]
 
 
+STEP = 1 / 29  # the nudges' pace: one ticket a second is left for replies
+
+
 class Seconds:
     def __init__(self) -> None:
         self.now = 1_000.0
@@ -83,6 +86,25 @@ async def test_a_ticket_comes_free_a_whole_second_after_its_answer(
     assert waiting.wait == pytest.approx(0.001)  # how long to sleep, not a guess
     seconds.now += 0.001
     assert (await second.exchange([], [], 3)).taken == sorted(held[:3])
+
+
+async def test_nudges_go_at_an_even_pace_over_all_processes_and_replies_do_not_wait(
+    stores: list[TicketStore], seconds: Seconds
+) -> None:
+    first, second = stores
+    assert len((await first.exchange([], [], 0, 10)).taken) == 3  # after a quiet spell
+    paced = await second.exchange([], [], 0, 10)
+    assert paced.taken == []
+    assert paced.pace == pytest.approx(STEP)  # one every 1/29 s, not 30 in a burst
+    assert len((await second.exchange([], [], 2, 10)).taken) == 2  # a person's answers go now
+    seconds.now += 2 * STEP
+    assert (await first.exchange([], [], 0, 10)).taken == []  # nudges make room for them
+    seconds.now += STEP
+    assert len((await second.exchange([], [], 0, 10)).taken) == 1
+    seconds.now += 0.04  # a process waking late keeps the pace: the next step is soon after
+    late = await first.exchange([], [], 0, 10)
+    assert len(late.taken) == 1
+    assert late.pace == pytest.approx(2 * STEP - 0.04)
 
 
 async def test_a_ticket_taken_but_never_used_is_free_at_once(
