@@ -20,6 +20,7 @@ def render(results: Results, *, quick: bool = False) -> str:
         _side_by_side(results),
         _crashes(results),
         _profile(results),
+        *results.sections,
         _left_out(results),
     ]
     return "\n\n".join(part.rstrip() for part in parts if part) + "\n"
