@@ -27,7 +27,9 @@ process that dies holding tickets loses them for ``lease`` seconds only.
 
 An even pace: tickets are taken one every ``period / (size - HEADROOM)`` (1/29 s) over all
 processes, never a whole second's worth in a burst, so they come free one by one and keep
-doing so, and about one of them is usually free for a reply the moment it is written.
+doing so; the step left out of each second is room for replies, which find a ticket free
+or coming free within a few hundredths of a second (30 ms median, 104 ms at most, measured
+with two senders keeping the budget full on a loaded two-core machine).
 ``taken_at`` holds the pace's schedule (a virtual time, so that a process waking a little
 late does not slow the pace down); a schedule fallen behind by more than :data:`CATCH_UP`
 steps is moved up to now. Nudges wait for their step in it.
