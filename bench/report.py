@@ -22,6 +22,7 @@ def render(results: Results, *, quick: bool = False) -> str:
         _crashes(results),
         scaleout.section(results.scaleout, results.sizes.scaleout_window, results.postgres_missing),
         _profile(results),
+        *results.sections,
         _left_out(results),
     ]
     return "\n\n".join(part.rstrip() for part in parts if part) + "\n"

@@ -14,13 +14,23 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import bots, conversation, crash, dispatch, machine, profiling, scale, scaleout
+from bench import (
+    bots,
+    conversation,
+    crash,
+    dispatch,
+    machine,
+    profiling,
+    scale,
+    scaleout,
+    send_budget,
+)
 from bench.databases import TempDatabases
 from bench.proc import ROOT
 from bench.report import render
@@ -83,9 +93,19 @@ class Results:
     crashed_reminders: list[crash.ReminderCrash] = field(default_factory=list)
     profile: profiling.Profile | None = None
     profile_run: conversation.ConversationRun | None = None
+    sections: list[str] = field(default_factory=list)  # Markdown of the sections below
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+# Experiments that render their own section of the report; ``--only NAME`` runs one alone.
+SECTIONS: dict[str, Callable[[TempDatabases, bool], Coroutine[Any, Any, str]]] = {
+    send_budget.NAME: send_budget.section,
+}
+ESTIMATES: dict[str, Callable[[bool], float]] = {
+    send_budget.NAME: send_budget.estimate,
+}
 
 
 class Budget:
@@ -267,18 +287,45 @@ async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
             results.scaleout,
         )
 
+    quick = sizes == QUICK
+    for name, section in SECTIONS.items():
+        await budget.step(
+            name, ESTIMATES[name](quick), partial(section, dbs, quick), results.sections
+        )
+
     results.machine.load_after = os.getloadavg()
     results.seconds = time.monotonic() - started
     return results
+
+
+def put_section(path: Path, text: str) -> None:
+    """Replace the section with the same heading in the report, or add it at the end."""
+    heading = text.split("\n", 1)[0]
+    old = path.read_text() if path.exists() else ""
+    start = old.find(heading + "\n")
+    if start < 0:
+        path.write_text(old.rstrip() + "\n\n" + text)
+        return
+    end = old.find("\n## ", start + len(heading))
+    path.write_text(old[:start] + text.rstrip() + ("\n" + old[end:] if end >= 0 else "\n"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--only", choices=sorted(SECTIONS), help="run one section and update it in the report"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    if args.only:
+        with TempDatabases() as dbs:
+            text = asyncio.run(SECTIONS[args.only](dbs, args.quick))
+        print(text, flush=True)
+        put_section(args.output, text)
+        return
     sizes = QUICK if args.quick else Sizes()
     with TempDatabases() as dbs:
         results = asyncio.run(run_all(sizes, dbs))

@@ -37,7 +37,7 @@ def build_application(
         .token(token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.resolved_file_url)
-        .rate_limiter(rate_limiter(settings))
+        .rate_limiter(rate_limiter(settings, services.db))
         .concurrent_updates(settings.concurrent_updates)
         .connect_timeout(connect_timeout)
         .read_timeout(read_timeout)

@@ -56,7 +56,7 @@ async def _send_until_stopped(settings: Settings) -> None:
         base_url=settings.api_base_url,
         base_file_url=settings.resolved_file_url,
         request=HTTPXRequest(connection_pool_size=2 * settings.outbox_concurrency),
-        rate_limiter=rate_limiter(settings, max_retries=0),
+        rate_limiter=rate_limiter(settings, services.db, max_retries=0),
     )
     try:
         async with bot:

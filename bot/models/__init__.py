@@ -20,6 +20,7 @@ from bot.models.people import (
     Unit,
     consent_units,
 )
+from bot.models.send_tickets import SendTicket
 
 __all__ = [
     "AuditEntry",
@@ -36,6 +37,7 @@ __all__ = [
     "OutboxStatus",
     "ProcessedUpdate",
     "Role",
+    "SendTicket",
     "Staff",
     "StaffInvite",
     "StaffMembership",

@@ -20,10 +20,11 @@ above Telegram's usual answer time, so this is rare, and each such time-out can 
 most one duplicate.
 
 Telegram's limits: every message goes through the bot's rate limiter (:mod:`bot.outbox.send_limits`:
-30 a second in all, chat replies included, one a second per chat, a 429 waited out), and this
-dispatcher also keeps one message a second per chat by itself: it claims at most a few rows
-per chat at a time and no chat another process is sending to, and sends each chat's rows in
-order with a second between them, chats side by side. A 429 that still reaches it pauses
+30 a second in all, chat replies included and served first, shared by every process on
+PostgreSQL, one a second per chat, a 429 waited out), and this dispatcher also keeps one
+message a second per chat by itself: it claims a chat's due rows together (at most a few)
+and no chat another process is sending to, and sends each chat's rows in order with a second
+between them, chats side by side. A 429 that still reaches it pauses
 sending for ``retry_after`` seconds and tries the row again; 5xx answers and
 time-outs retry with growing back-off and finally mark the row failed; a 403 marks the
 individual unreachable and stops their nudges. Failures are told to the responsible staff
@@ -67,6 +68,7 @@ from bot.chat.turn import Services
 from bot.models import ChatUser, Individual, OutboxMessage, OutboxStatus, Staff
 from bot.outbox import queue as outbox
 from bot.outbox import timing
+from bot.outbox.send_limits import sending_nudges
 from bot.platform import events, metrics
 from bot.platform.i18n import Translator
 
@@ -133,8 +135,13 @@ class Dispatcher:
         sent = 0
         while True:
             sent += await self.tick()
-            if self.last_examined < self.batch_size or time.monotonic() >= deadline:
+            if not self.more_due() or time.monotonic() >= deadline:
                 return sent
+
+    def more_due(self) -> bool:
+        """Whether the last claim may have left due rows behind: it took whole chats, so a
+        batch within one chat's claim of full counts as full."""
+        return self.last_examined > max(0, self.batch_size - PER_CHAT_CLAIM)
 
     async def send_claimed(self, claimed: list[Claimed]) -> int:
         """Each chat's rows in order, a second apart; the chats side by side."""
@@ -177,12 +184,27 @@ class Dispatcher:
             )
             .label("rank")
         )
-        ranked = select(OutboxMessage.id, OutboxMessage.due_at, rank).where(due, ~busy).subquery()
-        first = (
-            select(ranked.c.id)
+        chat_due = func.min(OutboxMessage.due_at).over(partition_by=OutboxMessage.chat_id)
+        ranked = (
+            select(OutboxMessage.id, OutboxMessage.chat_id, chat_due.label("chat_due"), rank)
+            .where(due, ~busy)
+            .subquery()
+        )
+        # Whole chats, the chat due first first: a chat's rows split over two claims could go
+        # out from two processes within a second. The running count takes in all of a chat's
+        # rows at once (they are peers in its order).
+        chat_order = (ranked.c.chat_due, ranked.c.chat_id)
+        per_chat = (
+            select(
+                ranked.c.id,
+                func.count().over(order_by=chat_order).label("running"),
+                func.dense_rank().over(order_by=chat_order).label("chat_rank"),
+            )
             .where(ranked.c.rank <= PER_CHAT_CLAIM)
-            .order_by(ranked.c.due_at, ranked.c.id)
-            .limit(self.batch_size)
+            .subquery()
+        )
+        first = select(per_chat.c.id).where(
+            or_(per_chat.c.running <= self.batch_size, per_chat.c.chat_rank == 1)
         )
         query = (
             select(OutboxMessage)
@@ -398,15 +420,8 @@ class Dispatcher:
             await self._hold()
             self._last_send[row.chat_id] = time.monotonic()
             try:
-                await self.bot.send_message(
-                    row.chat_id,
-                    row.text,
-                    reply_markup=row.markup,
-                    read_timeout=timeout,
-                    write_timeout=timeout,
-                    connect_timeout=timeout,
-                    pool_timeout=timeout,
-                )
+                with sending_nudges():
+                    await self._send_message(row, timeout)
             except RetryAfter as exc:
                 metrics.sent("429")
                 retry_after = _seconds(exc)
@@ -442,6 +457,17 @@ class Dispatcher:
             return True
         await self._later(row.id, retry_after, "429 Too Many Requests")
         return False
+
+    async def _send_message(self, row: Prepared, within: float) -> None:
+        await self.bot.send_message(
+            row.chat_id,
+            row.text,
+            reply_markup=row.markup,
+            read_timeout=within,
+            write_timeout=within,
+            connect_timeout=within,
+            pool_timeout=within,
+        )
 
     # ----------------------------------------------------------------- marking
 

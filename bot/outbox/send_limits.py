@@ -10,10 +10,11 @@ can see more arrivals than the budget, however long each request took on the way
 
 :class:`Budget` is the rule alone, with the clock passed in, so it can be tested without
 waiting. :class:`SendLimiter` applies it to python-telegram-bot's requests in one process.
-A budget shared by several processes keeps the same three calls (``wait``, ``start``,
-``finish``) over a row in the database: one row per token holding the recent answer times
-and the per-chat next-send times, read and written under ``SELECT … FOR UPDATE`` (or held by
-the process that owns a PostgreSQL advisory lock for the token).
+On PostgreSQL several processes may send for one token: there the 30 a second are tickets
+in the database (:mod:`bot.outbox.shared_budget`), taken by every send of every process,
+replies to people before nudges; this process's :class:`Budget` then keeps only the per-chat
+gap and the pause after a 429. The outbox dispatcher marks its sends as nudges
+(:func:`sending_nudges`); everything else is a reply.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import logging
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,7 +36,9 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.outbox.shared_budget import SharedBudget, TicketStore, holder_name
 from bot.platform.config import Settings
+from bot.platform.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,19 @@ LIMITED = frozenset(
     )
 )
 FORGET_AFTER = 10_000  # chats remembered before the ones long free are dropped
+UNBOUNDED = 1_000_000  # the overall limit of a process whose budget is the shared tickets
+LEASE_MARGIN = 30.0  # a ticket outlives the longest send by this much before it is taken back
+_NUDGES: ContextVar[bool] = ContextVar("sending_nudges", default=False)
+
+
+@contextlib.contextmanager
+def sending_nudges() -> Iterator[None]:
+    """Sends within are the outbox's: they wait behind replies to people."""
+    token = _NUDGES.set(True)
+    try:
+        yield
+    finally:
+        _NUDGES.reset(token)
 
 
 @dataclass(frozen=True)
@@ -162,17 +179,25 @@ class SendLimiter(BaseRateLimiter[int]):
         max_retries: int = 2,
         max_wait: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedBudget | None = None,
     ) -> None:
-        self.budget = Budget(limits or Limits(), clock)
+        limits = limits or Limits()
+        if shared is not None:  # the tickets hold the overall limit, for every process
+            limits = Limits(overall=UNBOUNDED, period=limits.period, chat_gap=limits.chat_gap)
+        self.budget = Budget(limits, clock)
+        self.shared = shared
         self.max_retries = max_retries
         self.max_wait = max_wait
         self._changed: asyncio.Event | None = None
 
     async def initialize(self) -> None:
-        """Nothing to open: the budget lives in this process."""
+        """Start taking shared tickets, when the budget is shared."""
+        if self.shared is not None:
+            await self.shared.start()
 
     async def shutdown(self) -> None:
-        """Nothing to close."""
+        if self.shared is not None:
+            await self.shared.stop()
 
     async def process_request(
         self,
@@ -191,7 +216,10 @@ class SendLimiter(BaseRateLimiter[int]):
         while True:
             await self._take(chat)
             retry_after: float | None = None
+            ticket: int | None = None
             try:
+                if self.shared is not None:
+                    ticket = await self.shared.acquire(reply=not _NUDGES.get())
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 retry_after = retry_after_seconds(exc)
@@ -201,6 +229,8 @@ class SendLimiter(BaseRateLimiter[int]):
             finally:
                 self.budget.finish(chat, retry_after)
                 self._wake()
+                if ticket is not None and self.shared is not None:
+                    self.shared.release(ticket)
             attempt += 1
 
     async def _take(self, chat: int) -> None:
@@ -225,9 +255,23 @@ class SendLimiter(BaseRateLimiter[int]):
             self._changed = None
 
 
-def rate_limiter(settings: Settings, *, max_retries: int = 2) -> SendLimiter:
-    """The limiter of one process: ``outbox_rate_limit`` messages a second in all, Telegram's
-    one a second per chat, and a 429 longer than ``outbox_max_retry_after`` left to the
-    caller."""
+def rate_limiter(
+    settings: Settings, db: Database | None = None, *, max_retries: int = 2
+) -> SendLimiter:
+    """The limiter of one process: ``outbox_rate_limit`` messages a second in all (shared by
+    every process when ``db`` is PostgreSQL), Telegram's one a second per chat, and a 429
+    longer than ``outbox_max_retry_after`` left to the caller."""
     limits = Limits(overall=settings.outbox_rate_limit, chat_gap=settings.chat_send_gap)
-    return SendLimiter(limits, max_retries=max_retries, max_wait=settings.outbox_max_retry_after)
+    shared = None
+    if db is not None and db.dialect == "postgresql":
+        store = TicketStore(
+            db.engine,
+            holder_name(),
+            size=settings.outbox_rate_limit,
+            period=limits.period,
+            lease=settings.outbox_send_timeout + LEASE_MARGIN,
+        )
+        shared = SharedBudget(store)
+    return SendLimiter(
+        limits, max_retries=max_retries, max_wait=settings.outbox_max_retry_after, shared=shared
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 19:44:34.682165
+Create Date: 2026-11-27 21:25:18.763319
 """
 
 from collections.abc import Sequence
@@ -106,6 +106,17 @@ def upgrade() -> None:
             batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False
         )
 
+    op.create_table(
+        "send_tickets",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("holder", sa.String(length=60), nullable=True),
+        sa.Column("held_until", sa.Double(), nullable=True),
+        sa.Column("free_at", sa.Double(), nullable=False),
+        sa.Column("taken_at", sa.Double(), nullable=True),
+        sa.Column("promised_to", sa.String(length=60), nullable=True),
+        sa.Column("promised_until", sa.Double(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_send_tickets")),
+    )
     op.create_table(
         "staff",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -943,6 +954,7 @@ def downgrade() -> None:
     op.drop_table("survey_responses")
     op.drop_table("survey_receipts")
     op.drop_table("staff")
+    op.drop_table("send_tickets")
     with op.batch_alter_table("processed_updates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
 
