@@ -60,8 +60,8 @@ async def test_an_arabic_speaker_gives_consent_and_reads_case_units_and_phones_i
     token, case_ref = await invite_link(running_bot, clock)
     layla = running_bot.double.user(LAYLA, "Layla", language_code="ar")
     ask = await layla.say(f"/start {token}")
-    assert ask.text.startswith(f"تريد {iso(f'{CLINIC}, {SOCIAL}')} العمل معك.")
-    phones = f"{iso(f'{CLINIC} 040-33 10 00')}، {iso(f'{SOCIAL} 040-34 10 00')}"
+    assert ask.text.startswith(f"تريد {iso(f'{iso(CLINIC)} و{iso(SOCIAL)}')} العمل معك.")
+    phones = f"{iso(f'{CLINIC} 040-33 10 00')} أو {iso(f'{SOCIAL} 040-34 10 00')}"
     assert ask.text.endswith(f"هل لديك أسئلة؟ اتصل بـ {iso(phones)}.")
     assert f"في أي وقت عبر {iso('/consent')}." in ask.text
     assert ask.button_texts == ["نعم", "لا، شكرًا", "أخبرني المزيد"]
@@ -72,7 +72,7 @@ async def test_an_arabic_speaker_gives_consent_and_reads_case_units_and_phones_i
     summary = await layla.click("6 أشهر (مقترح)")
     assert summary is not None
     assert summary.text.startswith("هذا ما توافق عليه:")
-    assert f"من: {iso(f'{CLINIC}, {SOCIAL}')}" in summary.text
+    assert f"من: {iso(f'{iso(CLINIC)} و{iso(SOCIAL)}')}" in summary.text
     done = await layla.click("نعم، أوافق")
     assert done is not None
     assert f"رقم ملفك هو {iso(case_ref)}." in done.text

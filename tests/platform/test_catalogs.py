@@ -195,7 +195,8 @@ def test_arabic_dates_and_times_use_western_digits_in_stockholm_time() -> None:
     moment = dt.datetime(2027, 1, 14, 13, 5, tzinfo=dt.UTC)
     assert tr.time(moment) == "14:05"
     assert tr.datetime(moment) == "الخميس 14 يناير 14:05"
-    assert tr.date(moment) == "الخميس 14 يناير"
+    assert tr.weekday(moment) == "الخميس 14 يناير"
+    assert tr.date(moment) == "14 يناير 2027"
 
 
 def test_every_language_offered_can_be_the_default_and_arabic_has_six_plural_forms() -> None:
@@ -207,6 +208,6 @@ def test_every_language_offered_can_be_the_default_and_arabic_has_six_plural_for
     assert catalog.plural_expr.startswith("(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2")
 
 
-def test_lists_in_arabic_take_the_arabic_comma() -> None:
-    assert translator("ar").join(["أ", "ب"]) == "أ، ب"
-    assert translator("sv").join(["a", "b"]) == "a, b"
+def test_lists_in_arabic_take_the_arabic_word_and_isolate_each_name() -> None:
+    assert translator("ar").join(["أ", "ب", "Soc"]) == f"{FSI}أ{PDI} و{FSI}ب{PDI} و{FSI}Soc{PDI}"
+    assert translator("sv").join(["a", "b", "c"]) == "a, b och c"
