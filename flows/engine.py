@@ -565,7 +565,7 @@ def describe(step: Step, value: Any, tr: Translator, context: dict[str, Any] | N
         return _shown(option, tr) if option else str(value)
     if step.kind is AnswerKind.MULTI:
         options = [step.option(code, context) for code in value]
-        return tr.join(_shown(o, tr) for o in options if o is not None)
+        return tr.labels(_shown(o, tr) for o in options if o is not None)
     if step.kind is AnswerKind.SCALE:
         return f"{value}/5"
     if step.kind is AnswerKind.DATETIME:

@@ -11,7 +11,7 @@ from bot.meetings import lifecycle as meetings
 from bot.meetings.views import place_text
 from bot.models import Individual
 from bot.models.meetings import Meeting, MeetingStatus
-from bot.people.mydata_document import Section, document_section, long_date
+from bot.people.mydata_document import Section, document_section
 from bot.platform.i18n import N_, Translator
 
 HEADING = N_("Your meetings")
@@ -46,7 +46,7 @@ async def meetings_section(
     section = Section(tr.gettext(HEADING))
     for meeting in found:
         when = (
-            f"{long_date(tr, meeting.starts_at)} {tr.time(meeting.starts_at)}"
+            tr.date_time(meeting.starts_at)
             if meeting.starts_at is not None
             else tr.gettext(NO_TIME)
         )

@@ -85,14 +85,10 @@ def document_section(maker: SectionMaker) -> SectionMaker:
     return mark(DOCUMENT_SECTION, "")(maker)
 
 
-def long_date(tr: Translator, moment: datetime) -> str:
-    return tr.date(moment, "long")
-
-
 def compose(tr: Translator, now: datetime, sections: list[Section]) -> str:
     """The whole document: a title, the date it was made, then each section under a rule."""
     title = tr.gettext(TITLE)
-    lines = [title, "=" * len(title), tr.gettext(MADE_ON).format(date=long_date(tr, now))]
+    lines = [title, "=" * len(title), tr.gettext(MADE_ON).format(date=tr.date(now))]
     for section in sections:
         if not section.lines:
             continue
@@ -136,11 +132,11 @@ async def until(
     in_force = [c for c in records if _in_force(c, now)]
     for record in in_force:
         last_day = record.valid_until - timedelta(seconds=1)
-        section.lines.append(tr.gettext(CONSENT_UNTIL).format(date=long_date(tr, last_day)))
+        section.lines.append(tr.gettext(CONSENT_UNTIL).format(date=tr.date(last_day)))
     if not in_force:
         section.lines.append(tr.gettext(NO_CONSENT_NOW))
     if individual.erase_after is not None:
-        day = long_date(tr, individual.erase_after)
+        day = tr.date(individual.erase_after)
         section.lines.append(tr.gettext(DELETED_ON).format(date=day))
     else:
         section.lines.append(tr.gettext(DELETED_AFTER).format(days=retention_days))
@@ -166,7 +162,7 @@ async def with_whom(
     current = [c for c in records if _in_force(c, now)] or records[:1]
     named = sorted({u.name for c in current for u in c.units})
     if named:
-        section.lines.append(tr.gettext(UNITS_LINE).format(units=", ".join(named)))
+        section.lines.append(tr.gettext(UNITS_LINE).format(units=tr.join(named)))
     if contact_person:
         section.lines.append(tr.gettext(CONTACT_LINE).format(name=contact_person))
     sharing = any(c.sharing for c in current if _in_force(c, now))

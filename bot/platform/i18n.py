@@ -164,6 +164,11 @@ class Translator:
         pair: str = self._babel_locale.list_patterns[style]["2"]
         return reduce(lambda joined, name: pair.format(joined, name), items[1:], items[0])
 
+    def labels(self, labels: Iterable[str]) -> str:
+        """Chosen answers in a summary line, compact for scanning: "Boende, Pengar" (the
+        Arabic comma in Arabic). Labels are the reader's own language, so none is isolated."""
+        return ("، " if self.locale == "ar" else ", ").join(labels)
+
     @property
     def rtl(self) -> bool:
         return self._babel_locale.text_direction == "rtl"

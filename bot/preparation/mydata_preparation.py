@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.meetings import lifecycle as meetings
 from bot.models import Individual
 from bot.models.meetings import Meeting, Preparation
-from bot.people.mydata_document import Section, document_section, long_date
+from bot.people.mydata_document import Section, document_section
 from bot.platform.i18n import N_, Translator
 from bot.preparation.service import kind_label, unit_code, unit_id_of
 from flows import engine as flow_engine
@@ -47,15 +47,13 @@ async def preparations_section(
         kind = tr.gettext(kind_label(meeting))
         if meeting.starts_at is not None:
             section.lines.append(
-                tr.gettext(FOR_MEETING_ON).format(
-                    meeting=kind, when=long_date(tr, meeting.starts_at)
-                )
+                tr.gettext(FOR_MEETING_ON).format(meeting=kind, when=tr.date(meeting.starts_at))
             )
         else:
             section.lines.append(tr.gettext(FOR_MEETING).format(meeting=kind))
         section.lines += await _answers(session, tr, meeting, prepared.answers or {})
         if prepared.shared_at is not None:
-            day = long_date(tr, prepared.shared_at)
+            day = tr.date(prepared.shared_at)
             section.lines.append("   " + tr.gettext(SHARED_ON).format(date=day))
         else:
             section.lines.append("   " + tr.gettext(NOT_SHARED))

@@ -91,7 +91,7 @@ async def test_the_readable_copy_in_swedish(running_bot: RunningBot, clock: Manu
         "• När ditt samtycke upphör, eller när du tar tillbaka det, raderas allt om dig "
         "30 dagar senare."
     ) in lines
-    units = "Beroendemottagning Rådmannen, Socialtjänst Innerstaden"
+    units = "Beroendemottagning Rådmannen och Socialtjänst Innerstaden"
     assert f"• Enheterna i ditt samtycke: {units}" in lines
     assert "• Du sa nej till att dela: dina svar från förberedelsen skickas inte till någon." in (
         lines
@@ -116,10 +116,10 @@ async def test_the_readable_copy_in_english(running_bot: RunningBot, clock: Manu
     assert json.loads(data)["case"]["case_ref"] == case_ref
     lines = text.splitlines()
     assert lines[0] == "Everything I store about you"
-    assert "• SIP meeting, March 9, 2026 10:00: confirmed" in lines
+    assert "• SIP meeting, 9 March 2026 10:00: confirmed" in lines
     assert "   • Important to talk about: Housing, Money" in lines
     assert "   • Anything else: Jag vill ha mötet på förmiddagen – tack!" in lines
-    assert "• Your consent is valid until August 29, 2026." in lines
+    assert "• Your consent is valid until 29 August 2026." in lines
     assert "• You said no to sharing: your answers from preparing are not sent to anyone." in lines
 
 
