@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter
 
 from bot import app as app_module
 from bot.chat.turn import Services
+from bot.platform import event_loop
 from bot.platform.config import load_settings
 from bot.runner import serve
 
@@ -86,7 +87,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(run(args.unlimited, args.no_burst, args.profile))
+    event_loop.run(run(args.unlimited, args.no_burst, args.profile))
 
 
 if __name__ == "__main__":
