@@ -23,7 +23,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.chat import command_menu, inbox_store, update_ids
+from bot.chat import command_menu, update_ids
 from bot.chat.turn import Services, Turn
 from bot.models import ProcessedUpdate
 from bot.platform.i18n import pick_locale, translator
@@ -67,7 +67,6 @@ def transactional(handler: TurnHandler) -> Callback:
                     if first is None:
                         await _acknowledge(update)
                         return
-                    await inbox_store.mark_handled(session, update.update_id, now)
                     stored = first.language
                     locale = stored or pick_locale(
                         user.language_code, services.settings.default_locale

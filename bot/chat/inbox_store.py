@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Update
 
 from bot.models.inbox import InboxUpdate
 from bot.platform.db import Database
@@ -150,9 +150,10 @@ async def renew(db: Database, update_id: int, lease: timedelta) -> None:
         )
 
 
-async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """In the caller's transaction, so the update's effect and this mark commit together."""
-    await session.execute(
+def handled(update_id: int, now: datetime) -> Update:
+    """Marks one update handled; run in the handler's transaction, so that the update's effect
+    and this mark commit together (see :mod:`bot.chat.update_ids`)."""
+    return (
         update(InboxUpdate)
         .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
         .values(handled_at=now, claimed_until=None)
