@@ -27,8 +27,8 @@ FIRST_CHAT = 200_000
 TELEGRAM_LIMIT = 30.0
 PLAN_SEED = 8
 LIMITERS = {
-    False: "as built: AIORateLimiter, 30 per second",
-    True: "no burst: AIORateLimiter, 1 per 1/29 s",
+    False: "as built: SendLimiter, 30 per second (SQLite, one process)",
+    True: "for comparison: AIORateLimiter, 1 per 1/29 s",
 }
 
 

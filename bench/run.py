@@ -25,6 +25,7 @@ from bench import (
     conversation,
     crash,
     dispatch,
+    latency,
     machine,
     profiling,
     scale,
@@ -46,16 +47,19 @@ class Sizes:
     the window."""
 
     crowds: tuple[int, ...] = (100, 1_000)
-    conversation_window: float = 50.0
+    conversation_window: float = 8.0
+    latency_rates: tuple[int, ...] = (25, 50, 100)
+    latency_seconds: float = 10.0
     nudges: int = 10_000
     dispatch_window: float = 25.0
-    limits_window: float = 60.0
-    scale: tuple[int, ...] = (1_000, 10_000, 100_000)
+    limits_window: float = 30.0
+    scale: tuple[int, ...] = (1_000, 100_000)
     crash_individuals: int = 50
     crash_reminders: int = 240
     profile_individuals: int = 50
+    profile_window: float = 10.0
     budget: float = 590.0
-    answer_within: float = 60.0
+    answer_within: float = 30.0
     scaleout: tuple[int, ...] = (1, 2, 4)
     scaleout_individuals: int = 40
     scaleout_window: float = 15.0
@@ -63,7 +67,9 @@ class Sizes:
 
 QUICK = Sizes(
     crowds=(10, 30),
-    conversation_window=20.0,
+    conversation_window=8.0,
+    latency_rates=(5, 10),
+    latency_seconds=4.0,
     nudges=600,
     dispatch_window=10.0,
     limits_window=5.0,
@@ -71,6 +77,7 @@ QUICK = Sizes(
     crash_individuals=5,
     crash_reminders=30,
     profile_individuals=10,
+    profile_window=5.0,
     budget=240.0,
     answer_within=20.0,
     scaleout=(1, 2),
@@ -85,6 +92,7 @@ class Results:
     machine: machine.Machine
     postgres_missing: str | None
     conversations: list[conversation.ConversationRun] = field(default_factory=list)
+    latency_runs: list[latency.LatencyRun] = field(default_factory=list)
     unthrottled: list[dispatch.UnthrottledRun] = field(default_factory=list)
     limited: list[dispatch.LimitedRun] = field(default_factory=list)
     scale: list[scale.ScaleRun] = field(default_factory=list)
@@ -100,10 +108,10 @@ class Results:
 
 
 # Experiments that render their own section of the report; ``--only NAME`` runs one alone.
-SECTIONS: dict[str, Callable[[TempDatabases, bool], Coroutine[Any, Any, str]]] = {
+STANDALONE: dict[str, Callable[[TempDatabases, bool], Coroutine[Any, Any, str]]] = {
     send_budget.NAME: send_budget.section,
 }
-ESTIMATES: dict[str, Callable[[bool], float]] = {
+STANDALONE_ESTIMATES: dict[str, Callable[[bool], float]] = {
     send_budget.NAME: send_budget.estimate,
 }
 
@@ -152,73 +160,120 @@ def _flow_estimate(sizes: Sizes, individuals: int, storage: str = "sqlite") -> f
     return seeding + sizes.conversation_window + 5
 
 
-async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
-    started = time.monotonic()
-    postgres = None if dbs.postgres_missing else dbs.postgres_url
-    bots.use_keys(dbs.key_file)
-    results = Results(sizes, machine.describe(postgres), dbs.postgres_missing)
-    budget = Budget(sizes.budget, results)
-    storages = ["sqlite"] + ([] if dbs.postgres_missing else ["postgres"])
-    within, window = sizes.answer_within, sizes.conversation_window
+@dataclass
+class Bench:
+    """What every section works with: the sizes, the databases, the budget, the results."""
 
+    sizes: Sizes
+    dbs: TempDatabases
+    results: Results
+    budget: Budget
+
+    @property
+    def storages(self) -> list[str]:
+        return ["sqlite"] + ([] if self.dbs.postgres_missing else ["postgres"])
+
+
+Section = Callable[[Bench], Awaitable[None]]
+
+
+async def closed_loop(bench: Bench) -> None:
+    """Throughput and CPU per update, everyone at once, ours on each database and plain PTB."""
+    sizes, dbs, results = bench.sizes, bench.dbs, bench.results
+    within, window = sizes.answer_within, sizes.conversation_window
     for crowd in sizes.crowds:
-        for storage in storages:
-            await budget.step(
+        for storage in bench.storages:
+            await bench.budget.step(
                 f"conversations, Samordna on {storage}, {crowd} individuals",
                 _flow_estimate(sizes, crowd, storage),
                 partial(conversation.ours, dbs, storage, crowd, within=within, window=window),
                 results.conversations,
             )
-        await budget.step(
+        await bench.budget.step(
             f"conversations, plain PTB, {crowd} individuals",
             _flow_estimate(sizes, 0),
             partial(conversation.plain, dbs, crowd, within=within, window=window),
             results.conversations,
         )
 
-    await budget.step(
-        "dispatch, rate limiter lifted, SQLite",
-        sizes.dispatch_window + 10,
-        partial(dispatch.unthrottled, dbs, "sqlite", sizes.nudges, window=sizes.dispatch_window),
-        results.unthrottled,
+
+async def open_loop(bench: Bench) -> None:
+    """Latency at steady rates: PostgreSQL first, as the target is set there."""
+    sizes, dbs = bench.sizes, bench.dbs
+    rates, seconds = sizes.latency_rates, sizes.latency_seconds
+    people = latency.people_needed(rates, seconds)
+    estimate = len(rates) * seconds + 15
+    for storage in reversed(bench.storages):
+        await bench.budget.step(
+            f"latency at {'/'.join(map(str, rates))} updates/s, Samordna on {storage}",
+            estimate + people * (0.012 if storage == "postgres" else 0.006),
+            partial(latency.ours, dbs, storage, rates, seconds),
+            bench.results.latency_runs,
+        )
+    await bench.budget.step(
+        f"latency at {'/'.join(map(str, rates))} updates/s, plain PTB",
+        estimate,
+        partial(latency.plain, dbs, rates, seconds),
+        bench.results.latency_runs,
     )
 
-    for reminders in sizes.scale:
-        await budget.step(
+
+async def dispatch_sqlite(bench: Bench) -> None:
+    sizes = bench.sizes
+    await bench.budget.step(
+        "dispatch, rate limiter lifted, SQLite",
+        sizes.dispatch_window + 10,
+        partial(
+            dispatch.unthrottled, bench.dbs, "sqlite", sizes.nudges, window=sizes.dispatch_window
+        ),
+        bench.results.unthrottled,
+    )
+
+
+async def memory_and_start_up(bench: Bench) -> None:
+    """Resident memory and start-up with many nudges scheduled, ours and plain PTB."""
+    for reminders in bench.sizes.scale:
+        await bench.budget.step(
             f"scale, Samordna, {reminders} nudges",
             reminders / 15_000 + 8,
-            partial(scale.ours, dbs, reminders),
-            results.scale,
+            partial(scale.ours, bench.dbs, reminders),
+            bench.results.scale,
         )
-        await budget.step(
+        await bench.budget.step(
             f"scale, plain PTB, {reminders} reminders",
             reminders / 8_000 + 8,
-            partial(scale.plain, dbs, reminders),
-            results.scale,
+            partial(scale.plain, bench.dbs, reminders),
+            bench.results.scale,
         )
 
-    # Telegram's limits keep these two mostly waiting, each in processes of its own, so they
-    # run side by side; nothing else runs meanwhile, as the double would see the jitter.
+
+async def telegram_limits(bench: Bench) -> None:
+    """Telegram's limits keep these two mostly waiting, each in processes of its own, so they
+    run side by side; nothing else runs meanwhile, as the double would see the jitter."""
+    sizes = bench.sizes
     limited = [
         asyncio.create_task(
-            budget.step(
+            bench.budget.step(
                 f"dispatch with Telegram's limits, {dispatch.LIMITERS[no_burst]}",
                 sizes.limits_window + 15,
                 partial(
                     dispatch.limited,
-                    dbs,
+                    bench.dbs,
                     sizes.nudges,
                     window=sizes.limits_window,
                     no_burst=no_burst,
                 ),
-                results.limited,
+                bench.results.limited,
             )
         )
         for no_burst in (False, True)
     ]
     await asyncio.gather(*limited)
 
-    people, reminders = sizes.crash_individuals, sizes.crash_reminders
+
+async def crashes(bench: Bench) -> None:
+    dbs, results, budget = bench.dbs, bench.results, bench.budget
+    people, reminders = bench.sizes.crash_individuals, bench.sizes.crash_reminders
     await budget.step(
         "SIGKILL during conversations, Samordna",
         20,
@@ -244,17 +299,20 @@ async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
         results.crashed_reminders,
     )
 
+
+async def profile(bench: Bench) -> None:
+    sizes, dbs, results = bench.sizes, bench.dbs, bench.results
     profile_file = dbs.path("profile") / "conversation.pyisession"
-    profiled = await budget.step(
+    profiled = await bench.budget.step(
         "profile of the conversation on SQLite",
-        25,
+        sizes.profile_window + 10,
         partial(
             conversation.ours,
             dbs,
             "sqlite",
             sizes.profile_individuals,
-            within=within,
-            window=window,
+            within=sizes.answer_within,
+            window=sizes.profile_window,
             profile=profile_file,
         ),
     )
@@ -262,37 +320,73 @@ async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
         results.profile_run = profiled
         results.profile = profiling.read(profile_file)
 
-    if not dbs.postgres_missing:
-        await budget.step(
-            "dispatch, rate limiter lifted, PostgreSQL",
-            sizes.dispatch_window + 15,
-            partial(
-                dispatch.unthrottled, dbs, "postgres", sizes.nudges, window=sizes.dispatch_window
-            ),
-            results.unthrottled,
-        )
 
-    for processes in [] if dbs.postgres_missing else sizes.scaleout:
-        await budget.step(
+async def scale_out(bench: Bench) -> None:
+    sizes = bench.sizes
+    for processes in [] if bench.dbs.postgres_missing else sizes.scaleout:
+        await bench.budget.step(
             f"scale-out, {processes} webhook process(es) on PostgreSQL",
             sizes.scaleout_window + 10 + 3 * processes,
             partial(
                 scaleout.run,
-                dbs,
+                bench.dbs,
                 processes,
                 sizes.scaleout_individuals,
-                within=within,
+                within=sizes.answer_within,
                 window=sizes.scaleout_window,
             ),
-            results.scaleout,
+            bench.results.scaleout,
         )
 
-    quick = sizes == QUICK
-    for name, section in SECTIONS.items():
-        await budget.step(
-            name, ESTIMATES[name](quick), partial(section, dbs, quick), results.sections
+
+async def standalone(bench: Bench) -> None:
+    quick = bench.sizes == QUICK
+    for name, section in STANDALONE.items():
+        await bench.budget.step(
+            name,
+            STANDALONE_ESTIMATES[name](quick),
+            partial(section, bench.dbs, quick),
+            bench.results.sections,
         )
 
+
+async def dispatch_postgres(bench: Bench) -> None:
+    if bench.dbs.postgres_missing:
+        return
+    sizes = bench.sizes
+    await bench.budget.step(
+        "dispatch, rate limiter lifted, PostgreSQL",
+        sizes.dispatch_window + 15,
+        partial(
+            dispatch.unthrottled, bench.dbs, "postgres", sizes.nudges, window=sizes.dispatch_window
+        ),
+        bench.results.unthrottled,
+    )
+
+
+# In the order they run; a section is one line here.
+SECTIONS: list[Section] = [
+    closed_loop,
+    open_loop,
+    dispatch_sqlite,
+    memory_and_start_up,
+    telegram_limits,
+    crashes,
+    profile,
+    dispatch_postgres,
+    scale_out,
+    standalone,
+]
+
+
+async def run_all(sizes: Sizes, dbs: TempDatabases) -> Results:
+    started = time.monotonic()
+    postgres = None if dbs.postgres_missing else dbs.postgres_url
+    bots.use_keys(dbs.key_file)
+    results = Results(sizes, machine.describe(postgres), dbs.postgres_missing)
+    bench = Bench(sizes, dbs, results, Budget(sizes.budget, results))
+    for section in SECTIONS:
+        await section(bench)
     results.machine.load_after = os.getloadavg()
     results.seconds = time.monotonic() - started
     return results
@@ -315,14 +409,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
-        "--only", choices=sorted(SECTIONS), help="run one section and update it in the report"
+        "--only", choices=sorted(STANDALONE), help="run one section and update it in the report"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     if args.only:
         with TempDatabases() as dbs:
-            text = asyncio.run(SECTIONS[args.only](dbs, args.quick))
+            text = asyncio.run(STANDALONE[args.only](dbs, args.quick))
         print(text, flush=True)
         put_section(args.output, text)
         return

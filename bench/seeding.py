@@ -1,7 +1,8 @@
 """Rows the benchmarks start from, written straight to the database before a bot starts.
 
 Individuals get what the förmöte needs: two units, a responsible staff member, consent and a
-confirmed meeting next week. Nudges are outbox rows, inserted in bulk.
+confirmed meeting next week; the duty to offer them a SIP was already brought up. Nudges are
+outbox rows, inserted in bulk.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.models import (
     Staff,
     Unit,
 )
+from bot.models.process import SipDuty
 from bot.outbox.queue import dt_param
 from bot.platform.clock import Clock
 from bot.platform.db import Database
@@ -71,6 +73,15 @@ async def individuals(db: Database, clock: Clock, telegram_ids: Sequence[int]) -
         async with db.transaction() as session:
             for telegram_id in telegram_ids[start : start + 250]:
                 person = await _individual(session, clock, telegram_id, [social, health], staff)
+                # As in a system that has run for a while: the duty to offer a SIP was brought
+                # up when the case opened, so the hourly catch-up finds nothing to queue.
+                session.add(
+                    SipDuty(
+                        individual_id=person.id,
+                        staff_nudged_at=clock.now(),
+                        person_told_at=clock.now(),
+                    )
+                )
                 await factories.meeting(
                     session,
                     clock,

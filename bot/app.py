@@ -11,6 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.chat import command_menu
 from bot.chat.command_menu import staff_menus
 from bot.chat.turn import Services
+from bot.http_client import AiohttpRequest
 from bot.outbox.send_limits import rate_limiter
 from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator, pick_locale, translator
 from bot.scheduler import schedule
@@ -39,10 +40,21 @@ def build_application(
         .base_file_url(settings.resolved_file_url)
         .rate_limiter(rate_limiter(settings, services.db))
         .concurrent_updates(settings.concurrent_updates)
-        .connect_timeout(connect_timeout)
-        .read_timeout(read_timeout)
-        .write_timeout(read_timeout)
-        .get_updates_read_timeout(read_timeout + 30)
+        .request(
+            AiohttpRequest(
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                write_timeout=read_timeout,
+            )
+        )
+        .get_updates_request(
+            AiohttpRequest(
+                connections=1,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout + 30,
+                write_timeout=read_timeout,
+            )
+        )
         .build()
     )
     app.bot_data[SERVICES_KEY] = services

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from telegram import (
     BotCommand,
@@ -23,7 +23,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.chat import command_menu, inbox_store, profiles
+from bot.chat import command_menu, update_ids
 from bot.chat.turn import Services, Turn
 from bot.models import ProcessedUpdate
 from bot.platform.i18n import pick_locale, translator
@@ -49,7 +49,8 @@ def transactional(handler: TurnHandler) -> Callback:
 
     The update id is stored in the same transaction, so a redelivered update has no effect,
     and its inbox row is marked handled with it.
-    A concurrent change to the same flow state (another process, a double tap) is retried.
+    A concurrent change to the same flow state (another process, a double tap) is retried,
+    and so is a transaction whose connection the database server had dropped.
     """
 
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,16 +62,12 @@ def transactional(handler: TurnHandler) -> Callback:
         for attempt in range(ATTEMPTS):
             try:
                 async with services.db.transaction() as session:
-                    if await session.get(ProcessedUpdate, update.update_id) is not None:
+                    now = services.clock.now()
+                    first = await update_ids.take(session, update.update_id, user.id, now)
+                    if first is None:
                         await _acknowledge(update)
                         return
-                    session.add(
-                        ProcessedUpdate(
-                            update_id=update.update_id, processed_at=services.clock.now()
-                        )
-                    )
-                    await inbox_store.mark_handled(session, update.update_id, services.clock.now())
-                    stored = await profiles.language_of(session, user.id)
+                    stored = first.language
                     locale = stored or pick_locale(
                         user.language_code, services.settings.default_locale
                     )
@@ -93,6 +90,10 @@ def transactional(handler: TurnHandler) -> Callback:
                     await _acknowledge(update)
                     return
                 raise
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == ATTEMPTS - 1:
+                    raise
+                log.info("the database connection was lost; update %s again", update.update_id)
         if outcome is not None:
             await deliver(update, outcome, turn.tr.locale)
 

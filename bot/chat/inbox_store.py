@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import Update
 
 from bot.models.inbox import InboxUpdate
 from bot.platform.db import Database
@@ -86,31 +86,43 @@ async def claim(
     if limit <= 0 and not finished:
         return []
     now = wall_now()
+    # The candidates under their own name, so that the subquery does not merge into the
+    # UPDATE's own table.
+    candidate = aliased(InboxUpdate)
     earlier = aliased(InboxUpdate)
     waiting_before = (
         exists()
         .where(
-            earlier.chat_key == InboxUpdate.chat_key,
+            earlier.chat_key == candidate.chat_key,
             earlier.handled_at.is_(None),
-            earlier.update_id < InboxUpdate.update_id,
+            earlier.update_id < candidate.update_id,
         )
-        .correlate(InboxUpdate)
+        .correlate(candidate)
     )
-    query = (
-        select(InboxUpdate)
+    ids = (
+        select(candidate.update_id)
         .where(
-            InboxUpdate.handled_at.is_(None),
-            or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until <= now),
+            candidate.handled_at.is_(None),
+            or_(candidate.claimed_until.is_(None), candidate.claimed_until <= now),
             ~waiting_before,
         )
-        .order_by(InboxUpdate.update_id)
+        .order_by(candidate.update_id)
         .limit(limit)
     )
     if skip_chats:
-        query = query.where(InboxUpdate.chat_key.not_in(list(skip_chats)))
+        ids = ids.where(candidate.chat_key.not_in(list(skip_chats)))
     if db.dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-    claimed: list[Claimed] = []
+        ids = ids.with_for_update(skip_locked=True, of=candidate)
+    # One statement takes the rows and returns them: no read, then a write per row.
+    take = (
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(ids.scalar_subquery()))
+        .values(claimed_until=now + lease, attempts=func.coalesce(InboxUpdate.attempts, 0) + 1)
+        .returning(
+            InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload, InboxUpdate.attempts
+        )
+        .execution_options(synchronize_session=False)
+    )
     async with db.transaction() as session:
         if finished:
             await session.execute(
@@ -121,14 +133,12 @@ async def claim(
                     InboxUpdate.claimed_until.is_not(None),
                 )
                 .values(handled_at=finished_at or now, claimed_until=None)
+                .execution_options(synchronize_session=False)
             )
         if limit <= 0:
             return []
-        for row in await session.scalars(query):
-            row.claimed_until = now + lease
-            row.attempts = (row.attempts or 0) + 1
-            claimed.append(Claimed(row.update_id, row.chat_key, row.payload, row.attempts))
-    return claimed
+        rows = (await session.execute(take)).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.update_id)
 
 
 async def renew(db: Database, update_id: int, lease: timedelta) -> None:
@@ -140,9 +150,10 @@ async def renew(db: Database, update_id: int, lease: timedelta) -> None:
         )
 
 
-async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """In the caller's transaction, so the update's effect and this mark commit together."""
-    await session.execute(
+def handled(update_id: int, now: datetime) -> Update:
+    """Marks one update handled; run in the handler's transaction, so that the update's effect
+    and this mark commit together (see :mod:`bot.chat.update_ids`)."""
+    return (
         update(InboxUpdate)
         .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
         .values(handled_at=now, claimed_until=None)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from bot import __version__, migrate
 from bot.cli import admin, outbox, report
-from bot.platform import log_policy
+from bot.platform import event_loop, log_policy
 from bot.platform.clock import Clock
 from bot.platform.config import Settings, SettingsError, load_settings
 
@@ -94,7 +94,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         await serve(settings, stop)
 
-    asyncio.run(_serve())
+    event_loop.run(_serve())
     return 0
 
 

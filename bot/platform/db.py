@@ -95,7 +95,10 @@ class Database:
         if is_sqlite(url):
             prepare_sqlite(url)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # No ping before each checkout: a round trip for every short transaction. A
+            # connection the server dropped fails its first statement, which invalidates the
+            # pool; the unit of work is then tried again (see ``handlers.common``).
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         tune_sync_engine(self.engine.sync_engine)
         cipher.attach(self.engine.sync_engine.dialect)
