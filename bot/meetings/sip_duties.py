@@ -47,15 +47,34 @@ OPEN_CASE_LABEL = N_("Open the case")
 OUTBOX_KINDS = {KIND_DUTY_PERSON: N_("a word about asking for a SIP")}
 
 
+BATCH = 50  # cases per transaction
+
+
 @jobs.every(3600, "sip_duties")
 async def duties_job(services: Services) -> None:
-    async with services.db.transaction() as session:
-        await bring_up_duties(session, services.clock)
+    """A batch of cases per transaction: one transaction over every open case would hold
+    SQLite's write turn for as long as it takes and keep people's answers waiting."""
+    after = 0
+    while True:
+        async with services.db.transaction() as session:
+            _, last = await bring_up_batch(session, services.clock, after=after, limit=BATCH)
+        if last is None:
+            return
+        after = last
 
 
 async def bring_up_duties(session: AsyncSession, clock: Clock) -> int:
     """Nudge the responsible staff member once, and tell the person once, for each open case
     with units of both organisations and no SIP; returns how many were queued."""
+    queued, _ = await bring_up_batch(session, clock, after=0, limit=None)
+    return queued
+
+
+async def bring_up_batch(
+    session: AsyncSession, clock: Clock, *, after: int, limit: int | None
+) -> tuple[int, int | None]:
+    """The duties of the open cases after case id ``after``, at most ``limit`` of them; the
+    messages queued and the last case id looked at (None when there were none left)."""
     now = clock.now()
     covered = (
         select(Consent.individual_id)
@@ -69,17 +88,21 @@ async def bring_up_duties(session: AsyncSession, clock: Clock) -> int:
     done = select(SipDuty.individual_id).where(
         SipDuty.staff_nudged_at.is_not(None), SipDuty.person_told_at.is_not(None)
     )
-    cases = await session.scalars(
-        select(Individual)
-        .where(
-            Individual.closed_at.is_(None),
-            Individual.id.in_(covered),
-            Individual.id.not_in(done),
+    cases = list(
+        await session.scalars(
+            select(Individual)
+            .where(
+                Individual.id > after,
+                Individual.closed_at.is_(None),
+                Individual.id.in_(covered),
+                Individual.id.not_in(done),
+            )
+            .order_by(Individual.id)
+            .limit(limit)
         )
-        .order_by(Individual.id)
     )
     queued = 0
-    for person in list(cases):
+    for person in cases:
         if await active(session, person.id) is not None:
             continue
         if not await both_organisations(session, person.id, now):
@@ -94,7 +117,7 @@ async def bring_up_duties(session: AsyncSession, clock: Clock) -> int:
         if duty.person_told_at is None:
             queued += await _tell_person(session, clock, person)
             duty.person_told_at = now
-    return queued
+    return queued, (cases[-1].id if cases else None)
 
 
 async def _nudge_staff(session: AsyncSession, clock: Clock, person: Individual) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.chat import buttons
@@ -259,3 +260,26 @@ async def test_a_staff_only_meeting_is_recorded_without_a_sip_in_the_chat(
     steps = await user.click("It was held", message_id=asked.message_id)
     assert steps is not None
     assert steps.button_texts[:3] == ["Joint assessment planned", "Nothing further", "Done ✔"]
+
+
+async def test_the_hourly_job_reaches_every_case_a_few_at_a_time(
+    services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many cases are taken in short transactions, so the job never holds the database for all
+    of them at once; none is left out between two batches and none is told twice."""
+    monkeypatch.setattr(sip_duties, "BATCH", 2)
+    async with services.db.transaction() as session:
+        units = [
+            await factories.unit(session, clock, "Socialtjänsten", Organisation.MUNICIPALITY),
+            await factories.unit(session, clock, "Psykiatrin", Organisation.REGION),
+        ]
+        sara = await factories.staff(session, clock, SARA, {units[0]: Role.STAFF}, language="en")
+        for n in range(5):
+            await factories.individual(session, clock, 7_000 + n, units, sara, language="en")
+    await sip_duties.duties_job(services)
+    await sip_duties.duties_job(services)
+    async with services.db.transaction() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+    told = sorted(r.chat_id for r in rows if r.kind == sip_duties.KIND_DUTY_PERSON)
+    assert told == [7_000 + n for n in range(5)]
+    assert sum(r.kind == sip_duties.KIND_DUTY_STAFF for r in rows) == 5
