@@ -311,8 +311,17 @@ async def test_sigkill_at_any_moment_loses_nothing_applies_nothing_twice_leaves_
     assert all(tally.kills_during[kind] > 0 for kind in people), tally.kills_during
     assert lost == [], bot_process.tail()
     assert tally.stuck == [], tally.stuck[0]
-    assert wrong == [], wrong
+    assert wrong == [], "\n".join(wrong) + "\n" + _transcripts(double, started, wrong)
     assert all(who.done for who in started)
+
+
+def _transcripts(double: BotApiDouble, people: list[Person], wrong: list[str]) -> str:
+    """What the people behind a wrong result saw and did, to find out how it came about."""
+    named = [who for who in people if any(str(who.telegram_id) in line for line in wrong)]
+    return "\n\n".join(
+        f"{who.kind} {who.telegram_id}:\n{double.user(who.telegram_id).transcript()}"
+        for who in named
+    )
 
 
 async def _until_inbox_empty(services: Services) -> None:
