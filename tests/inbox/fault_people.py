@@ -170,6 +170,7 @@ PREPARED = {
     "needs": ["nothing"],
     "contact": "telegram",
     "note": "Please book a quiet room",
+    "_written_in": {"note": "en"},  # the language the free text was written in
 }
 SURVEYED = {code: FACE_FOR[code] for code in FACE_FOR}
 
