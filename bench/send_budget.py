@@ -33,7 +33,7 @@ class Plan:
     window: float
 
 
-FULL = Plan(window=20.0)
+FULL = Plan(window=15.0)
 QUICK = Plan(window=5.0)
 
 
