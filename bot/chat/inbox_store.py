@@ -12,6 +12,7 @@ server (tests, benchmarks) do not wake each other.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,11 +30,14 @@ from bot.platform.db import Database
 # The channel as SQL, computed the same way by the sender and the listener: at most 47
 # characters, below PostgreSQL's limit of 63 whatever the schema is called.
 CHANNEL = "'samordna_inbox_' || md5(coalesce(current_schema(), ''))"
+# Sent with each notification: a process wakes its own worker directly, and its listener
+# leaves its own notifications aside.
+SENDER = secrets.token_hex(8)
 
 
 async def _notify(session: AsyncSession) -> None:
     """Delivered at commit, and once however often one transaction sends it."""
-    await session.execute(text(f"SELECT pg_notify({CHANNEL}, '')"))
+    await session.execute(text(f"SELECT pg_notify({CHANNEL}, :sender)"), {"sender": SENDER})
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,9 @@ class Wakeups:
                     delay = FIRST_BACKOFF
                     # Whatever was stored while no one listened is looked at now.
                     self.wake()
-                    async for _ in connection.notifies():
-                        self.wake()
+                    async for notification in connection.notifies():
+                        if notification.payload != store.SENDER:
+                            self.wake()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

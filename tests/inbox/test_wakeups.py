@@ -160,7 +160,7 @@ async def test_a_dropped_listening_connection_is_opened_again_with_one_warning(
     try:
         await asyncio.wait_for(wakeups.listening.wait(), 30)
         woken.clear()
-        await store.store(services.db, [store.Received(1, 7, {"update_id": 1})], store.wall_now())
+        await _notified_by_another_process(services)
         await asyncio.wait_for(woken.wait(), 30)
 
         async with services.db.transaction() as session:
@@ -176,13 +176,19 @@ async def test_a_dropped_listening_connection_is_opened_again_with_one_warning(
         await _until(lambda: not wakeups.listening.is_set())
         await asyncio.wait_for(wakeups.listening.wait(), 30)
         woken.clear()
-        await store.store(services.db, [store.Received(2, 7, {"update_id": 2})], store.wall_now())
+        await _notified_by_another_process(services)
         await asyncio.wait_for(woken.wait(), 30)
     finally:
         await wakeups.stop()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "inbox notifications stopped" in warnings[0].getMessage()
+
+
+async def _notified_by_another_process(services: Services) -> None:
+    """What :func:`store.store` sends in another process (this one's own are left aside)."""
+    async with services.db.transaction() as session:
+        await session.execute(text(f"SELECT pg_notify({store.CHANNEL}, 'another')"))
 
 
 async def _until(predicate: Callable[[], bool], within: float = 30.0) -> None:
