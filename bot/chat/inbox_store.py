@@ -2,22 +2,42 @@
 
 Leases use the wall clock, not the services' clock: they measure how long a process may be
 silent before another takes its work, which tests that move the domain clock must not change.
+
+On PostgreSQL a transaction that gives some process new work (a stored update, an update
+marked handled so that its chat's next one may go) sends a notification, which PostgreSQL
+delivers at commit: every process listening (see :mod:`bot.inbox.wakeups`) looks at once,
+not at its next sweep. The channel is named after the schema, so that databases sharing one
+server (tests, benchmarks) do not wake each other.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Update
 
 from bot.models.inbox import InboxUpdate
 from bot.platform.db import Database
+
+# The channel as SQL, computed the same way by the sender and the listener: at most 47
+# characters, below PostgreSQL's limit of 63 whatever the schema is called.
+CHANNEL = "'samordna_inbox_' || md5(coalesce(current_schema(), ''))"
+# Sent with each notification: a process wakes its own worker directly, and its listener
+# leaves its own notifications aside.
+SENDER = secrets.token_hex(8)
+
+
+async def _notify(session: AsyncSession) -> None:
+    """Delivered at commit, and once however often one transaction sends it."""
+    await session.execute(text(f"SELECT pg_notify({CHANNEL}, :sender)"), {"sender": SENDER})
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,8 @@ async def store(db: Database, received: Sequence[Received], now: datetime) -> No
     )
     async with db.transaction() as session:
         await session.execute(statement, rows)
+        if db.dialect == "postgresql":
+            await _notify(session)
 
 
 async def claim(
@@ -81,7 +103,9 @@ async def claim(
     ``finished`` updates are marked handled first, in the same transaction: most were marked
     by their handler already, and one transaction less per update matters on SQLite. A row
     that Telegram delivered again in the meantime (unclaimed, see :func:`store`) is left to be
-    handled again, so that its button press gets its answer.
+    handled again, so that its button press gets its answer. Marking any of them tells the
+    other processes: one may hold the next update of that chat, stored while this process was
+    busy with it, and may have looked before this transaction committed.
     """
     if limit <= 0 and not finished:
         return []
@@ -125,7 +149,7 @@ async def claim(
     )
     async with db.transaction() as session:
         if finished:
-            await session.execute(
+            marked = await session.execute(
                 update(InboxUpdate)
                 .where(
                     InboxUpdate.update_id.in_(list(finished)),
@@ -135,6 +159,8 @@ async def claim(
                 .values(handled_at=finished_at or now, claimed_until=None)
                 .execution_options(synchronize_session=False)
             )
+            if db.dialect == "postgresql" and int(getattr(marked, "rowcount", 0) or 0):
+                await _notify(session)
         if limit <= 0:
             return []
         rows = (await session.execute(take)).all()
@@ -165,11 +191,13 @@ async def finish(db: Database, update_ids: Collection[int], now: datetime) -> No
     if not update_ids:
         return
     async with db.transaction() as session:
-        await session.execute(
+        marked = await session.execute(
             update(InboxUpdate)
             .where(InboxUpdate.update_id.in_(list(update_ids)), InboxUpdate.handled_at.is_(None))
             .values(handled_at=now, claimed_until=None)
         )
+        if db.dialect == "postgresql" and int(getattr(marked, "rowcount", 0) or 0):
+            await _notify(session)
 
 
 async def purge(db: Database, before: datetime) -> int:

@@ -18,6 +18,7 @@ from bot.chat import inbox_store as store
 from bot.chat.turn import Services
 from bot.inbox.intake import ChatKeys
 from bot.inbox.polling import Poller
+from bot.inbox.wakeups import Wakeups
 from bot.inbox.webhook import WebhookReceiver
 from bot.inbox.worker import InboxWorker
 from bot.platform import jobs
@@ -39,6 +40,7 @@ class Inbox:
     ) -> None:
         """``settings`` decide how updates arrive, when they differ from the services' own."""
         self.worker = InboxWorker(app, services)
+        self.wakeups = Wakeups(services.db, self.worker.wake)
         settings = settings or services.settings
         self.receiver: Poller | WebhookReceiver
         keys = ChatKeys(settings.resolved_key_file)
@@ -55,6 +57,7 @@ class Inbox:
     async def start(self) -> None:
         """Handling first: what a crash left unhandled is taken before anything new arrives."""
         self.worker.start()
+        self.wakeups.start()
         if isinstance(self.receiver, WebhookReceiver):
             await self.receiver.start(
                 self.settings.webhook_listen,
@@ -66,6 +69,7 @@ class Inbox:
 
     async def stop(self) -> None:
         await self.receiver.stop()
+        await self.wakeups.stop()
         await self.worker.stop()
 
 

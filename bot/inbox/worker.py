@@ -25,7 +25,6 @@ from bot.platform import metrics
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 1.0
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -36,6 +35,8 @@ class InboxWorker:
         settings = services.settings
         self.lease = timedelta(seconds=settings.inbox_lease_seconds)
         self.concurrency = settings.concurrent_updates
+        # A fallback: storing an update wakes a worker (every process's, on PostgreSQL).
+        self.sweep = settings.inbox_sweep_seconds
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._busy: set[int] = set()
@@ -44,7 +45,8 @@ class InboxWorker:
         self._loop_task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        """New rows were stored: look for work now rather than at the next sweep."""
+        """New rows were stored, or a chat's update was marked handled: look for work now
+        rather than at the next sweep."""
         self._wake.set()
 
     def start(self) -> None:
@@ -70,7 +72,7 @@ class InboxWorker:
             )
 
     async def _run(self) -> None:
-        delay = SWEEP_SECONDS
+        delay = self.sweep
         while not self._stopping.is_set():
             self._wake.clear()
             finished = set(self._finished)
@@ -84,11 +86,11 @@ class InboxWorker:
                     finished_at=self.services.clock.now(),
                 )
                 self._finished -= finished
-                delay = SWEEP_SECONDS
+                delay = self.sweep
             except Exception:
                 log.warning("could not read the inbox; trying again", exc_info=True)
                 claimed = []
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, max(self.sweep, 30.0))
             for row in claimed:
                 self._busy.add(row.chat_key)
                 task = asyncio.create_task(self._handle(row), name="inbox-update")
@@ -98,6 +100,9 @@ class InboxWorker:
                 await asyncio.wait_for(self._wake.wait(), delay)
 
     def _done(self, task: asyncio.Task[None]) -> None:
+        """The chat is free again (``_handle`` let go of it before the task ended): its next
+        update, wherever it was stored, is claimed now; the claim reads what other processes
+        committed up to that moment."""
         self._tasks.discard(task)
         self._wake.set()
 

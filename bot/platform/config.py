@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     # the inbox: updates stored before Telegram is told they arrived
     inbox_lease_seconds: float = Field(default=15.0, ge=0.5, le=600)
     inbox_retention_hours: float = Field(default=1.0, ge=0, le=720)
+    inbox_sweep_seconds: float = Field(default=1.0, gt=0, le=3600)
     # GFI booking: distribution of requests to the units
     distribution_days: str = Field(
         default="mon,thu",
