@@ -104,7 +104,8 @@ def _step_screen(step: Step, prep: dict[str, Any], tr: Translator) -> tuple[str,
         rows += [toggles[i : i + step.columns] for i in range(0, len(toggles), step.columns)]
         rows.append([(tr.gettext(texts.DONE), "ok")])
     elif step.kind is AnswerKind.TEXT:
-        lines += ["", tr.gettext(texts.MAX_CHARS).format(n=step.max_length)]
+        most = tr.counted_marked(texts.CHARACTERS, step.max_length)
+        lines += ["", tr.gettext(texts.MAX_CHARS).format(limit=most)]
         lines += ["", tr.gettext(texts.NOT_WATCHED)]
     if step.skippable:
         rows.append([(tr.gettext(step.skip_label or texts.SKIP), "s")])
@@ -229,7 +230,10 @@ def _on_text(state: int) -> Any:
         step = FLOW.steps[state]
         value = message.text.strip()
         if len(value) > step.max_length:
-            used = tr.gettext(texts.TOO_LONG).format(used=len(value), n=step.max_length)
+            used = tr.gettext(texts.TOO_LONG).format(
+                used=tr.counted_marked(texts.CHARACTERS, len(value)),
+                limit=tr.counted_marked(texts.CHARACTERS, step.max_length),
+            )
             await message.reply_text(used)
             return state
         following = _answer(state, prep, value)
