@@ -82,19 +82,25 @@ class FlowEngine:
         individual_id: int | None = None,
         intro: str | None = None,
         answers: dict[str, Any] | None = None,
+        open_states: list[FlowState] | None = None,
     ) -> Outcome:
         """Start a flow, or continue the open one with the same flow and context.
 
         Earlier ``answers`` open a flow with a review at its review, to change some of them.
+        ``open_states`` are the person's open flows when the caller has just read them, in
+        this transaction, so that they are not read again.
         """
         flow = self._flow(flow_name)
         context = context or {}
-        for state in await self.open_states(session, telegram_id):
+        states = (
+            open_states if open_states is not None else await self.open_states(session, telegram_id)
+        )
+        for state in states:
             if state.flow == flow_name and _public(state.context) == context:
-                await self._pause_others(session, telegram_id, keep=state)
+                self._pause(states, keep=state)
                 state.status = ACTIVE
                 return self._show(state, flow, tr, replace=False, notice=tr.gettext(texts.RESUMED))
-        await self._pause_others(session, telegram_id, keep=None)
+        self._pause(states, keep=None)
         now = self.clock.now()
         state = FlowState(
             telegram_id=telegram_id,
@@ -139,7 +145,7 @@ class FlowEngine:
             return None
         state = states[0]
         flow = self._flow(state.flow)
-        await self._pause_others(session, telegram_id, keep=state)
+        self._pause(states, keep=state)
         state.status = ACTIVE
         self._touch(state)
         return self._show(state, flow, tr, replace=False, notice=tr.gettext(texts.RESUMED))
@@ -524,7 +530,11 @@ class FlowEngine:
     async def _pause_others(
         self, session: AsyncSession, telegram_id: int, keep: FlowState | None
     ) -> None:
-        for other in await self.open_states(session, telegram_id):
+        self._pause(await self.open_states(session, telegram_id), keep)
+
+    def _pause(self, states: list[FlowState], keep: FlowState | None) -> None:
+        """Every active one of ``states`` but ``keep`` waits: one flow is active at a time."""
+        for other in states:
             if other is not keep and other.status == ACTIVE:
                 other.status = PAUSED
                 other.updated_at = self.clock.now()

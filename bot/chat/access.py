@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.chat import audit
 from bot.chat.turn import Turn
@@ -69,6 +69,15 @@ async def active_consent(
     session: AsyncSession, individual_id: int, now: datetime
 ) -> Consent | None:
     """The newest consent that is neither withdrawn nor expired."""
+    consents = await active_consents(session, individual_id, now)
+    return consents[0] if consents else None
+
+
+async def active_consents(
+    session: AsyncSession, individual_id: int, now: datetime
+) -> list[Consent]:
+    """Every consent neither withdrawn nor expired, newest first, with its units: one
+    statement, so that a turn needing both the consent and the units it covers reads once."""
     consents = await session.scalars(
         select(Consent)
         .where(
@@ -77,10 +86,10 @@ async def active_consent(
             Consent.expired_at.is_(None),
             Consent.valid_until > now,
         )
-        .options(selectinload(Consent.units))
-        .order_by(Consent.given_at.desc())
+        .options(joinedload(Consent.units))
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
     )
-    return consents.first()
+    return list(consents.unique())
 
 
 async def case_unit_ids(session: AsyncSession, individual_id: int, now: datetime) -> set[int]:

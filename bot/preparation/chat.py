@@ -163,14 +163,15 @@ async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome
     before, or from the start."""
     tr = turn.tr
     facts = await meeting_facts(turn.session, meeting)
-    consent = await access.active_consent(turn.session, individual.id, turn.clock.now())
+    consents = await access.active_consents(turn.session, individual.id, turn.clock.now())
+    consent = consents[0] if consents else None
     if facts is None or consent is None:
         call = units.call_line(tr, [facts.contact] if facts and facts.contact else [])
         return Outcome.message(summary_lines(tr.gettext(NO_CONSENT), call))
-    people = await case_units(turn.session, facts, turn.clock.now())
-    context = flow_context(facts, shares_answers(consent), people)
+    context = flow_context(facts, shares_answers(consent), case_units(facts, consents))
     shape = flow.for_type(meeting.type)
-    open_state = await _refresh_open_state(turn, meeting.id, context)
+    states = await turn.services.engine.open_states(turn.session, turn.telegram_id)
+    open_state = _refresh_open_state(states, meeting.id, context)
     earlier: dict[str, Any] | None = None
     opening = _intro(tr, facts)
     if open_state is None:
@@ -189,6 +190,7 @@ async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome
         individual_id=individual.id,
         intro=summary_lines(opening, closing),
         answers=earlier,
+        open_states=states,
     )
 
 
@@ -209,12 +211,13 @@ def _sharing_line(tr: Translator, facts: MeetingFacts, shares: bool) -> str:
     return tr.gettext(WILL_SEND_STAFF)
 
 
-async def _refresh_open_state(
-    turn: Turn, meeting_id: int, context: dict[str, Any]
+def _refresh_open_state(
+    states: list[FlowState], meeting_id: int, context: dict[str, Any]
 ) -> FlowState | None:
-    """An unfinished preparation for this meeting, its context brought up to date so the
-    engine continues it (names and consent may have changed since it was started)."""
-    for state in await turn.services.engine.open_states(turn.session, turn.telegram_id):
+    """An unfinished preparation for this meeting among the person's open flows, its context
+    brought up to date so the engine continues it (names and consent may have changed since
+    it was started)."""
+    for state in states:
         if state.flow in flow.NAMES and state.context.get("meeting_id") == meeting_id:
             private = {k: v for k, v in state.context.items() if k.startswith("_")}
             if {k: v for k, v in state.context.items() if not k.startswith("_")} != context:

@@ -8,11 +8,12 @@ are in :mod:`bot.preparation.reminders`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import access, audit
@@ -215,21 +216,20 @@ def is_upcoming(meeting: Meeting, now: datetime) -> bool:
 
 async def involved_units(session: AsyncSession, meeting: Meeting) -> list[Unit]:
     """The requesting unit first, then each target unit that has not sent the request back."""
-    ids = list(
-        await session.scalars(
-            select(MeetingUnit.unit_id)
-            .where(
-                MeetingUnit.meeting_id == meeting.id,
-                MeetingUnit.status != UnitRequestStatus.RETURNED,
-            )
-            .order_by(MeetingUnit.queued_at, MeetingUnit.unit_id)
-        )
+    taking_part = and_(
+        MeetingUnit.unit_id == Unit.id,
+        MeetingUnit.meeting_id == meeting.id,
+        MeetingUnit.status != UnitRequestStatus.RETURNED,
     )
-    if meeting.requester_unit_id is not None:
-        ids.insert(0, meeting.requester_unit_id)
-    found = {u.id: u for u in await units.by_ids(session, ids)}
-    ordered = list(dict.fromkeys(ids))
-    return [found[i] for i in ordered if i in found]
+    rows = await session.scalars(
+        select(Unit)
+        .outerjoin(MeetingUnit, taking_part)
+        .where(or_(MeetingUnit.meeting_id.is_not(None), Unit.id == meeting.requester_unit_id))
+        .order_by(MeetingUnit.queued_at, MeetingUnit.unit_id, Unit.id)
+    )
+    found = {u.id: u for u in rows}
+    requester = found.pop(meeting.requester_unit_id, None) if meeting.requester_unit_id else None
+    return ([requester] if requester is not None else []) + list(found.values())
 
 
 async def meeting_facts(session: AsyncSession, meeting: Meeting) -> MeetingFacts | None:
@@ -250,12 +250,12 @@ async def meeting_facts(session: AsyncSession, meeting: Meeting) -> MeetingFacts
     return MeetingFacts(meeting, individual, coordinator, involved, contact)
 
 
-async def case_units(session: AsyncSession, facts: MeetingFacts, now: datetime) -> list[Unit]:
+def case_units(facts: MeetingFacts, consents: Sequence[Consent]) -> list[Unit]:
     """Every unit the person can ask to have at the meeting: those taking part, then the
-    others their consent covers."""
-    covered = await access.case_unit_ids(session, facts.individual.id, now)
+    others their active ``consents`` cover, by name."""
     known = {u.id for u in facts.units}
-    return facts.units + [u for u in await units.by_ids(session, covered) if u.id not in known]
+    covered = {u.id: u for consent in consents for u in consent.units if u.id not in known}
+    return facts.units + sorted(covered.values(), key=lambda u: u.name)
 
 
 async def _contact_unit(
@@ -315,6 +315,9 @@ async def finished(session: AsyncSession, clock: Clock, state: FlowState, tr: Tr
         call = units.call_line(tr, [facts.contact] if facts.contact else [])
         return summary_lines(tr.gettext(NO_CONSENT), call)
     answers = flow.on_path(state.answers)
+    # Before the answers are kept: a statement here would write a new row now, and sharing
+    # would then update it straight away.
+    await outbox.cancel(session, subject=subject(facts.meeting.id), kind=REMINDER_KIND)
     saved = await saved_preparation(session, facts.meeting.id)
     if saved is None:
         saved = Preparation(
@@ -330,7 +333,6 @@ async def finished(session: AsyncSession, clock: Clock, state: FlowState, tr: Tr
         saved.answers = answers
         saved.flow_version = state.flow_version
         saved.updated_at = now
-    await outbox.cancel(session, subject=subject(facts.meeting.id), kind=REMINDER_KIND)
     if not shares_answers(consent):
         return tr.gettext(DONE_KEPT)
     if not can_prepare(facts.meeting, now):
