@@ -12,6 +12,7 @@ import io
 import math
 import textwrap
 import threading
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from bot.platform.i18n import Translator
@@ -67,8 +68,47 @@ def draw(report: Report, tr: Translator) -> Figure:
         _bars(top.add_axes((0.36, 0.36, 0.50, 0.42)), report, tr)
         _trend(top.add_axes((0.08, 0.10, 0.84, 0.16)), report, tr)
     _goals(bottom, report, tr)
+    if not tr.rtl:
+        figure.draw_without_rendering()
+        return figure
+    with warnings.catch_warnings():
+        # The first layout makes every text object (tick labels included); its Arabic in
+        # matplotlib's own font is never shown.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure.draw_without_rendering()
+    _right_to_left(figure)
     figure.draw_without_rendering()
     return figure
+
+
+# Fonts with Arabic letters, where the system has them: matplotlib's own DejaVu Sans has none.
+ARABIC_FONTS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+    "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
+)
+
+
+def _right_to_left(figure: Figure) -> None:
+    """matplotlib joins Arabic letters and orders the line itself (3.11 and later), but its own
+    DejaVu Sans has no Arabic letters: every text gets a font that has them."""
+    from pathlib import Path
+
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.text import Text
+
+    font = next((p for p in ARABIC_FONTS if Path(p).exists()), None)
+    if font is None:
+        return
+    for text in figure.findobj(Text):
+        text.set_fontproperties(
+            FontProperties(
+                fname=font,
+                size=text.get_fontsize(),
+                weight=text.get_fontweight(),
+                style=text.get_fontstyle(),
+            )
+        )
 
 
 def _goals(figure: Figure | SubFigure, report: Report, tr: Translator) -> None:

@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import math
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -22,7 +23,7 @@ from bot.platform.clock import ManualClock
 from bot.platform.config import Settings
 from bot.runner import open_services
 from bot.survey import report as reports
-from bot.survey import report_chart, report_formats, report_xlsx
+from bot.survey import report_chart, report_formats, report_texts, report_xlsx
 from tests.survey.support import png_text
 from tests.survey.test_reports import MARCH, build, given, invitation, response, two_units
 
@@ -121,6 +122,18 @@ async def test_a_thin_month_is_a_marked_gap_in_the_trend(
     marks = [t for t in trend.texts if t.get_text() == "för få svar"]
     assert [t.get_position()[0] for t in marks] == [1]
     assert "för få svar" in png_text(report_chart.render_png(report, tr))
+
+
+async def test_an_arabic_chart_has_a_font_for_its_letters(
+    services: Services, clock: ManualClock
+) -> None:
+    """matplotlib's own font has no Arabic letters: they would be drawn as empty boxes."""
+    report = await thin_february(services, clock)
+    tr = services.tr("ar")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph … missing from font(s)" fails the test
+        png = report_chart.render_png(report, tr)
+    assert tr.gettext(report_texts.TITLE) in png_text(png)
 
 
 @pytest.fixture
