@@ -32,7 +32,7 @@ async def run(args: argparse.Namespace) -> LimitedRun:
         bot = bots.ours(double, args.database, args.folder, args.key_file, no_burst=args.no_burst)
         try:
             await bot.start()
-            first = await _first_send(recorder, within=30.0)
+            first = await recorder.first_send(within=30.0)
             await asyncio.sleep(max(0.0, first + args.window - time.monotonic()))
         finally:
             bot.stop()
@@ -46,15 +46,6 @@ async def run(args: argparse.Namespace) -> LimitedRun:
             recorder.refused_same_chat,
             busiest_second(times),
         )
-
-
-async def _first_send(recorder: AnswerRecorder, *, within: float) -> float:
-    deadline = time.monotonic() + within
-    while not recorder.send_times():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the bot sent nothing")
-        await asyncio.sleep(0.05)
-    return recorder.send_times()[0]
 
 
 def main() -> None:

@@ -3,8 +3,10 @@ it is written, so latencies do not depend on how busy the simulated users' event
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 
@@ -81,6 +83,15 @@ class AnswerRecorder:
     def send_times(self) -> list[float]:
         with self._lock:
             return list(self.sends)
+
+    async def first_send(self, *, within: float) -> float:
+        """When the bot's first message reached the double; waits up to ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while not self.send_times():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the bot sent nothing")
+            await asyncio.sleep(0.05)
+        return self.send_times()[0]
 
     def sends_per_chat(self) -> dict[int, int]:
         with self._lock:

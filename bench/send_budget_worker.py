@@ -79,7 +79,7 @@ async def run(args: argparse.Namespace) -> BudgetRun:
             for number in range(args.processes):
                 log = args.folder / f"sender-{number}.log"
                 senders.append(_sender(env, ["outbox", "run"], log))
-            first = await _first_send(recorder, within=60.0) if senders else time.monotonic()
+            first = await recorder.first_send(within=60.0) if senders else time.monotonic()
             end = first + args.window
             people = [double.user(FIRST_PERSON + i) for i in range(args.people)]
             answered = await asyncio.gather(
@@ -123,15 +123,6 @@ async def _ask(
             latencies.append(answer - asked)
         await asyncio.sleep(THINK)
     return latencies, missed
-
-
-async def _first_send(recorder: AnswerRecorder, *, within: float) -> float:
-    deadline = time.monotonic() + within
-    while not recorder.send_times():
-        if time.monotonic() > deadline:
-            raise RuntimeError("nothing was sent")
-        await asyncio.sleep(0.05)
-    return recorder.send_times()[0]
 
 
 def main() -> None:
