@@ -47,7 +47,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -79,6 +79,14 @@ PER_CHAT_GAP = 1.0
 PER_CHAT_CLAIM = 5
 RETRY_AFTER_TRIES = 3
 _instances = itertools.count(1)
+
+
+def _due(rows: type[OutboxMessage], now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or claimed by a process whose lease ran out."""
+    return or_(
+        and_(rows.status == OutboxStatus.PENDING, rows.due_at <= now),
+        and_(rows.status == OutboxStatus.CLAIMED, rows.claimed_until < now),
+    )
 
 
 def worker_name() -> str:
@@ -162,10 +170,7 @@ class Dispatcher:
     async def claim(self) -> list[Claimed]:
         """Take the due rows (the first few per chat), applying the timing rules to each."""
         now = self.services.clock.now()
-        due = or_(
-            and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
-            and_(OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_until < now),
-        )
+        due = _due(OutboxMessage, now)
         other = aliased(OutboxMessage)
         busy = (
             exists()
@@ -217,6 +222,8 @@ class Dispatcher:
         async with self.services.db.transaction() as session:
             rows = list(await session.scalars(query))
             self.last_examined = len(rows)
+            if self.services.db.dialect == "postgresql":
+                rows = await self._whole_chats(session, rows, now)
             counts = await self._sent_today(session, rows, now)
             languages = await self._languages(session, rows)
             for row in rows:
@@ -227,6 +234,38 @@ class Dispatcher:
                 row.claimed_until = now + self.lease
                 claimed.append(Claimed(row.id, row.chat_id, languages.get(row.chat_id)))
         return claimed
+
+    async def _whole_chats(
+        self, session: AsyncSession, rows: list[OutboxMessage], now: datetime
+    ) -> list[OutboxMessage]:
+        """Leave out the chats another process took a part of at the same moment.
+
+        Two claims running at once lock rows one by one, each skipping the other's; the
+        first claim can get a chat's first row and the second its next one, and both would
+        send to that chat within a second. A chat is kept only when no other row of it is
+        claimed elsewhere and, when fewer than a full claim of it was locked here, none of
+        its other rows is due. Both claims may leave such a chat; the next round takes it."""
+        if not rows:
+            return rows
+        mine: dict[int, int] = {}
+        for row in rows:
+            mine[row.chat_id] = mine.get(row.chat_id, 0) + 1
+        short = [chat for chat, count in mine.items() if count < PER_CHAT_CLAIM]
+        other = aliased(OutboxMessage)
+        elsewhere = and_(other.status == OutboxStatus.CLAIMED, other.claimed_until >= now)
+        also_due = and_(other.chat_id.in_(short), _due(other, now))
+        shared = set(
+            await session.scalars(
+                select(other.chat_id)
+                .where(
+                    other.chat_id.in_(list(mine)),
+                    other.id.not_in([row.id for row in rows]),
+                    or_(elsewhere, also_due),
+                )
+                .distinct()
+            )
+        )
+        return [row for row in rows if row.chat_id not in shared]
 
     def _defer(self, row: OutboxMessage, now: datetime, counts: dict[int, int]) -> bool:
         """Move a row the timing rules hold back; True when it is not to be sent now."""

@@ -379,3 +379,36 @@ async def test_the_same_nudge_queued_by_two_transactions_at_once_is_stored_once(
     async with services.db.transaction() as session:
         keys = list(await session.scalars(select(OutboxMessage.dedupe_key)))
     assert sorted(keys) == ["once", "other"]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_chat_half_taken_by_another_process_at_that_moment_is_left_to_it(
+    services: Services, clock: ManualClock, double: BotApiDouble, bot: Bot
+) -> None:
+    """Two claims at once lock rows one by one: one may get a chat's first row and the other
+    its second. Neither then sends to that chat, so it never gets two messages in a second."""
+    async with services.db.transaction() as session:
+        for chat, number in ((ANNA, 0), (ANNA, 1), (SARA, 0)):
+            await outbox.enqueue(
+                session,
+                clock,
+                chat_id=chat,
+                kind="test",
+                message=f"{chat}:{number}",
+                dedupe_key=f"{chat}:{number}",
+                due_at=clock.now() - timedelta(minutes=1),
+            )
+    other_process = await services.db.engine.connect()
+    transaction = await other_process.begin()
+    await other_process.execute(  # the other claim, in the middle of locking
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"{ANNA}:1").with_for_update()
+    )
+    try:
+        claimed = await Dispatcher(services, bot).claim()
+        assert [(row.chat_id) for row in claimed] == [SARA]
+    finally:
+        await transaction.rollback()
+        await other_process.close()
+    again = Dispatcher(services, bot)
+    assert await again.tick() == 2  # nobody holds it now: both rows, a second apart
+    assert texts(double, ANNA) == [f"{ANNA}:0", f"{ANNA}:1"]
