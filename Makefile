@@ -26,7 +26,8 @@ demo: setup
 playground: setup
 	$(BIN)/samordna playground
 
-# PNGs of the playground for the docs; needs Chromium and chromedriver (apt-get install -y chromium chromium-driver).
+# PNGs of the playground for the docs; needs Chromium, chromedriver and an emoji font
+# (apt-get install -y chromium chromium-driver fonts-noto-color-emoji).
 screenshots: setup
 	$(BIN)/python -m bot.demo.playground.screenshots docs
 
