@@ -31,7 +31,7 @@ STAFF_WITHDRAWN = N_(
 )
 
 
-STAFF_PART_CHANGED = N_("Case {case_ref} changed one part of their consent: {part}.")
+STAFF_PART_CHANGED = N_("Case {case_ref} changed one part of their consent.\n{part}")
 
 
 STAFF_EXPIRED = N_("The consent for case {case_ref} has run out.")

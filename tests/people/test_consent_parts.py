@@ -99,8 +99,8 @@ async def test_one_part_changes_in_two_taps_and_the_rest_stays(
     mark = sara.mark()
     await factories.deliver_due(running_bot.services, running_bot.double)
     assert [m.text for m in sara.inbox_since(mark)] == [
-        f"Case {case.case_ref} changed one part of their consent: Reminders in the chat: no.",
-        f"Case {case.case_ref} changed one part of their consent: Sharing of the preparation: yes.",
+        f"Case {case.case_ref} changed one part of their consent.\nReminders in the chat: no",
+        f"Case {case.case_ref} changed one part of their consent.\nSharing of the preparation: yes",
     ]
 
 
