@@ -11,7 +11,7 @@ from bot.chat import access, actions, audit
 from bot.chat.turn import Turn
 from bot.meetings import ics, slots, slots_chat
 from bot.meetings import lifecycle as meetings
-from bot.meetings.views import BACK, for_staff, place_text, staff_card, staff_list, token
+from bot.meetings.views import BACK, for_staff, staff_card, staff_list, token
 from bot.models import Individual, Staff
 from bot.models.meetings import Meeting, MeetingStatus, MeetingType
 from bot.outbox import queue as outbox
@@ -82,7 +82,7 @@ async def calendar_file(turn: Turn, payload: dict[str, Any]) -> Outcome:
         starts_at=meeting.starts_at,
         duration_minutes=meeting.duration_minutes,
         summary=f"{kind} · {case}",
-        location=place_text(tr, meeting.place_kind, meeting.place_text),
+        location=meetings.place_text(tr, meeting.place_kind, meeting.place_text),
         description=tr.gettext(CALENDAR_WITH).format(people=people),
         stamp=turn.clock.now(),
         cancelled=meeting.status == MeetingStatus.CANCELLED,
@@ -264,7 +264,7 @@ async def individual_list(turn: Turn, person: Individual) -> Outcome:
         state = WAITING_FOR_YOU if loaded.status == MeetingStatus.INVITED else YOU_COME
         details = tr.gettext(WHEN_WHERE).format(
             when=tr.datetime(loaded.starts_at) if loaded.starts_at else "–",
-            place=place_text(tr, loaded.place_kind, loaded.place_text),
+            place=meetings.place_text(tr, loaded.place_kind, loaded.place_text),
             people=await meetings.people_line(session, loaded),
         )
         lines += ["", tr.gettext(INDIVIDUAL_TYPES[loaded.type]), details, tr.gettext(state)]

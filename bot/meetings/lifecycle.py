@@ -34,7 +34,7 @@ from bot.outbox import queue as outbox
 from bot.people import contacts
 from bot.platform import events
 from bot.platform.clock import Clock
-from bot.platform.i18n import N_
+from bot.platform.i18n import N_, Translator
 from flows import texts as flow_texts
 
 OPEN = (
@@ -64,6 +64,16 @@ STATUS_LABELS: dict[str, str] = {
 }
 PLACE_VIDEO = N_("Video meeting (you get a link before the meeting)")
 PLACE_PHONE = N_("Phone meeting (you will be called)")
+
+
+def place_text(tr: Translator, place_kind: str | None, text: str | None) -> str:
+    """Where the meeting is, in the reader's words: a video or phone meeting has no address."""
+    if place_kind == "video":
+        return tr.gettext(PLACE_VIDEO)
+    if place_kind == "phone":
+        return tr.gettext(PLACE_PHONE)
+    return text or "–"
+
 
 REASONS: dict[str, str] = {
     "illness": N_("Someone is ill"),

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.meetings import lifecycle as meetings
-from bot.meetings.views import place_text
 from bot.models import Individual
 from bot.models.meetings import Meeting, MeetingStatus
 from bot.people.mydata_document import Section, document_section
@@ -60,7 +59,7 @@ async def meetings_section(
             )
         )
         if meeting.place_kind or meeting.place_text:
-            place = place_text(tr, meeting.place_kind, meeting.place_text)
+            place = meetings.place_text(tr, meeting.place_kind, meeting.place_text)
             section.lines.append(INDENT + tr.gettext(WHERE).format(place=place))
         people = await meetings.people_line(session, meeting)
         if people:

@@ -19,7 +19,7 @@ from bot.meetings.slots import (
     overlaps,
     places,
 )
-from bot.meetings.views import for_staff, place_text, staff_card, token
+from bot.meetings.views import for_staff, staff_card, token
 from bot.models import Staff
 from bot.models.meetings import (
     Meeting,
@@ -166,7 +166,7 @@ async def slots_screen(turn: Turn, staff: Staff, meeting: Meeting) -> Outcome:
     mine = str(staff.id)
     for number, slot in enumerate(slots, start=1):
         end = slot.starts_at + timedelta(minutes=slot.duration_minutes)
-        where = place_text(tr, slot.place_kind, slot.place_text)
+        where = meetings.place_text(tr, slot.place_kind, slot.place_text)
         line = f"{number}. {tr.isolate(f'{tr.datetime(slot.starts_at)}–{tr.time(end)}')}, {where}"
         answer = slot.responses.get(mine)
         if answer in (YES, NO):
@@ -260,7 +260,7 @@ async def invitation_answer(turn: Turn, payload: dict[str, Any]) -> Outcome:
         await meetings.confirm(session, clock, meeting)
         text = tr.gettext(BOOKED).format(
             when=tr.datetime(meeting.starts_at) if meeting.starts_at else "–",
-            place=place_text(tr, meeting.place_kind, meeting.place_text),
+            place=meetings.place_text(tr, meeting.place_kind, meeting.place_text),
             **contact,
         )
         return Outcome([Screen(text)])

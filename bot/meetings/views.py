@@ -146,14 +146,6 @@ def labels(tr: Translator, codes: list[str], table: dict[str, str]) -> str:
     return ", ".join(tr.gettext(table[c]) for c in codes if c in table)
 
 
-def place_text(tr: Translator, meeting_or_kind: str | None, text: str | None) -> str:
-    if meeting_or_kind == "video":
-        return tr.gettext(meetings.PLACE_VIDEO)
-    if meeting_or_kind == "phone":
-        return tr.gettext(meetings.PLACE_PHONE)
-    return text or "–"
-
-
 def title(tr: Translator, meeting: Meeting, case: str) -> str:
     return f"{tr.gettext(meetings.TYPE_LABELS[meeting.type])} · {tr.isolate(case)}"
 
@@ -212,7 +204,7 @@ async def card_text(turn: Turn, meeting: Meeting) -> str:
                 minutes=tr.counted_marked(flow_texts.MINUTES, meeting.duration_minutes),
             ),
             tr.gettext(PLACE_LINE).format(
-                place=place_text(tr, meeting.place_kind, meeting.place_text)
+                place=meetings.place_text(tr, meeting.place_kind, meeting.place_text)
             ),
             tr.gettext(WITH_LINE).format(people=await meetings.people_line(session, meeting)),
         ]
