@@ -25,7 +25,8 @@ PostgreSQL, one a second per chat, a 429 waited out), and this dispatcher also k
 message a second per chat by itself: it claims a chat's due rows together (at most a few)
 and no chat another process is sending to, and sends each chat's rows in order with a second
 between them, chats side by side. A 429 that still reaches it pauses
-sending for ``retry_after`` seconds and tries the row again; 5xx answers and
+sending for ``retry_after`` seconds and tries the row again, renewing its lease first (a row
+whose lease ran out meanwhile belongs to whoever took it next); 5xx answers and
 time-outs retry with growing back-off and finally mark the row failed; a 403 marks the
 individual unreachable and stops their nudges. Failures are told to the responsible staff
 member through the outbox.
@@ -364,10 +365,31 @@ class Dispatcher:
             horizon = time.monotonic() - PER_CHAT_GAP
             self._last_send = {c: t for c, t in self._last_send.items() if t > horizon}
 
-    async def _hold(self) -> None:
+    async def _hold(self) -> bool:
+        """Wait out a 429's ``retry_after``; True when there was something to wait for."""
         wait = self._hold_until - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
+        return wait > 0
+
+    async def _renew(self, row_id: int) -> bool:
+        """Keep the lease through a chain of 429s; False when it ran out and the row is gone."""
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as session:
+            kept = await session.scalar(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row_id,
+                    OutboxMessage.status == OutboxStatus.CLAIMED,
+                    OutboxMessage.claimed_by == self.worker,
+                    OutboxMessage.claimed_until >= now,
+                )
+                .values(claimed_until=now + self.lease)
+                .returning(OutboxMessage.id)
+            )
+        if kept is None:
+            log.warning("outbox row %s: its lease ran out while Telegram made it wait", row_id)
+        return kept is not None
 
     async def _prepare(self, claimed: Claimed) -> Prepared | None:
         """The last check before sending, in one short transaction that renews the lease."""
@@ -455,8 +477,9 @@ class Dispatcher:
     async def _send(self, row: Prepared) -> bool:
         timeout = self.services.settings.outbox_send_timeout
         retry_after = 0.0
-        for _ in range(RETRY_AFTER_TRIES):
-            await self._hold()
+        for attempt in range(RETRY_AFTER_TRIES):
+            if await self._hold() and attempt > 0 and not await self._renew(row.id):
+                return False  # the wait outlasted the lease and another process took the row
             self._last_send[row.chat_id] = time.monotonic()
             try:
                 with sending_nudges():

@@ -3,6 +3,7 @@ tell the responsible staff member, 403 stops the person's nudges and tells them 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -88,6 +89,24 @@ async def test_429_waits_retry_after_then_sends(
     assert calls[1].time - calls[0].time >= 1.0
     assert [m.text for m in double.messages_in(ANNA)] == ["Hello"]
     assert (await row(services, "Hello")).attempts == 0
+
+
+async def test_a_429_chain_longer_than_the_lease_never_sends_a_row_twice(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    person = await make_case(services, clock)
+    await queue(services, clock, person, "Hello")
+    double.inject(Fault(method="sendMessage", status=429, retry_after=1))
+    waiting = asyncio.create_task(dispatcher.tick())
+    await double.wait_until(lambda: statuses(double) == [429], timeout=5)
+    # While this process waits, its lease runs out and another process sends the row.
+    clock.advance(timedelta(seconds=services.settings.outbox_lease_seconds + 1))
+    other = Dispatcher(services, dispatcher.bot)
+    assert await other.tick() == 1
+    assert await waiting == 0
+    assert statuses(double) == [429, 200]
+    assert [m.text for m in double.messages_in(ANNA)] == ["Hello"]
+    assert (await row(services, "Hello")).status == OutboxStatus.SENT
 
 
 async def test_server_errors_retry_with_growing_pauses(
