@@ -150,6 +150,9 @@ async def test_a_removed_participant_is_not_asked_about_the_times(
     await factories.deliver_due(services, double)
     assert [m.text for m in double.messages_in(IDA) if "proposes times" in m.text]
     assert [m.text for m in double.messages_in(LARS) if "proposes times" in m.text] == []
+    # He still sees the meeting from the clinic; the button to answer the times says why not.
+    old = await _press(services, LARS, meetings.ANSWER_SLOTS, meeting_id=proposal.meeting_id)
+    assert old.toast == "You no longer take part in this meeting, so your answer is not needed."
     card = await _press(services, SARA, meetings.OPEN_CARD, meeting_id=proposal.meeting_id)
     assert "(1 of 2 can come)" in card.screens[0].text  # Sara and Ida; Lars is not counted
     # Nor is the proposal waiting for him: Ida's yes is the last one it needs.
