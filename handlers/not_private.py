@@ -3,7 +3,9 @@
 In a group it says so once and leaves, so nobody's messages there keep reaching it; in a
 channel it says nothing (a post there would go to every subscriber) and leaves. Telegram may
 refuse either step (the chat is gone, the bot was removed): that is one log line, never a
-traceback, and nothing about the chat or its people goes to the log.
+traceback, and nothing about the chat or its people goes to the log. The update's id is stored
+before the answer is sent, as every handler does, so the same update handled again after a
+crash or by another process is not answered twice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from telegram import Chat, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, MessageHandler, filters
 
-from bot.chat import onboarding
+from bot.chat import onboarding, update_ids
 from bot.platform.i18n import pick_locale
 from handlers.common import services_of
 
@@ -44,7 +46,9 @@ async def not_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     answered = _remembered(context, ANSWERED_KEY)
     if chat.type != Chat.CHANNEL and update.message is not None and chat.id not in answered:
         answered.add(chat.id)
-        await _answer(update, context, chat)
+        services = services_of(context)
+        if await update_ids.take_alone(services.db, update.update_id, services.clock.now()):
+            await _answer(update, context, chat)
     try:
         await context.bot.leave_chat(chat.id)
     except TelegramError as exc:

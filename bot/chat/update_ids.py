@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import inbox_store
 from bot.models import ChatUser, ProcessedUpdate
+from bot.platform.db import Database
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,11 @@ async def take(
         await session.execute(inbox_store.handled(update_id, now))
     row = (await session.execute(statement)).first()
     return None if row is None else FirstTime(row[0])
+
+
+async def take_alone(db: Database, update_id: int, now: datetime) -> bool:
+    """For an update no conversation handles (a message in a group): store its id in a
+    transaction of its own before anything is sent, so an update handled again after a crash
+    is not answered twice. False when the id was stored before."""
+    async with db.transaction() as session:
+        return await take(session, update_id, 0, now) is not None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat import profiles
 from bot.chat.turn import Services
 from bot.meetings import lifecycle as meetings
+from bot.meetings import slots
 from bot.models import Role, Staff, StaffMembership, Unit
 from bot.models.meetings import Meeting, MeetingStatus, MeetingUnit, UnitRequestStatus
 from bot.outbox import queue as outbox
@@ -234,7 +235,11 @@ async def send_digest(session: AsyncSession, services: Services, unit_id: int, d
 
 
 async def after_assignment(session: AsyncSession, clock: Clock, meeting: Meeting) -> None:
-    """Once every target unit has someone, the requester is asked to find a time."""
+    """Once every target unit has someone, the requester is asked to find a time. While times
+    are proposed, whoever left is no longer waited for."""
+    if meeting.status == MeetingStatus.SCHEDULING:
+        await slots.evaluate(session, clock, meeting)
+        return
     if meeting.status != MeetingStatus.REQUESTED or not meetings.everyone_assigned(meeting):
         return
     if len(meetings.unit_ids(meeting)) < 2:

@@ -24,6 +24,7 @@ from bot.models.meetings import (
     UnitRequestStatus,
 )
 from bot.outbox import queue as outbox
+from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 
@@ -233,8 +234,11 @@ async def evaluate(session: AsyncSession, clock: Clock, meeting: Meeting) -> Non
     """A slot everyone said yes to is the time; if every slot has a no, ask for new ones."""
     if meeting.status != MeetingStatus.SCHEDULING:
         return
-    ids = [str(i) for i in meetings.staff_ids(meeting)]
+    # Only those still taking part are waited for; someone removed from their unit is not.
+    ids = [str(i) for i in await meetings.current_staff_ids(session, meeting)]
     slots = meetings.open_slots(meeting)
+    if not ids:
+        return
     for slot in slots:
         if all(slot.responses.get(i) == YES for i in ids):
             await agreed(session, clock, meeting, slot)
@@ -252,6 +256,30 @@ async def evaluate(session: AsyncSession, clock: Clock, meeting: Meeting) -> Non
             to=[proposer] if proposer else None,
             buttons=[[meetings.button(PROPOSE_LABEL, meetings.PROPOSE, meeting_id=meeting.id)]],
         )
+
+
+@events.listen(events.STAFF_REMOVED)
+async def _on_staff_removed(event: events.Event) -> None:
+    """A proposal that was waiting for someone now removed may be answered by everyone left."""
+    staff_id = event.data.get("staff_id")
+    if not isinstance(staff_id, int):
+        return
+    assigned = select(MeetingUnit.meeting_id).where(MeetingUnit.assigned_staff_id == staff_id)
+    also = select(MeetingUnitStaff.meeting_id).where(MeetingUnitStaff.staff_id == staff_id)
+    found = await event.session.scalars(
+        select(Meeting.id).where(
+            Meeting.status == MeetingStatus.SCHEDULING,
+            or_(
+                Meeting.requester_staff_id == staff_id,
+                Meeting.id.in_(assigned),
+                Meeting.id.in_(also),
+            ),
+        )
+    )
+    for meeting_id in list(found):
+        meeting = await meetings.load(event.session, meeting_id)
+        if meeting is not None:
+            await evaluate(event.session, event.clock, meeting)
 
 
 async def agreed(session: AsyncSession, clock: Clock, meeting: Meeting, slot: MeetingSlot) -> None:
@@ -318,6 +346,18 @@ async def _invitation_current(session: AsyncSession, row: OutboxMessage, now: da
         and meeting.status == MeetingStatus.INVITED
         and row.params.get("seq") == meeting.ics_sequence
     )
+
+
+@outbox.guard("booking_proposed")
+async def _still_asked(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+    """The question about proposed times goes only to someone who still takes part, while
+    times are still proposed."""
+    meeting = await meetings.load(session, row.params.get("meeting_id"))
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULING:
+        return False
+    if not meetings.open_slots(meeting):
+        return False
+    return row.staff_id in await meetings.current_staff_ids(session, meeting)
 
 
 def _answer(label: str, meeting: Meeting, answer: str) -> dict[str, Any]:

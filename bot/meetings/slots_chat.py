@@ -19,7 +19,7 @@ from bot.meetings.slots import (
     overlaps,
     places,
 )
-from bot.meetings.views import for_staff, staff_card, token
+from bot.meetings.views import StaffView, for_staff, staff_card, token
 from bot.models import Staff
 from bot.models.meetings import (
     Meeting,
@@ -93,6 +93,9 @@ NOT_YOURS = N_("That meeting is not yours.")
 
 
 CONFIRMED_FOR = N_("Confirmed. Everyone has been told.")
+
+
+NOT_TAKING_PART = N_("You no longer take part in this meeting, so your answer is not needed.")
 
 
 async def start_proposal(turn: Turn, meeting: Meeting, notice: str | None = None) -> Outcome:
@@ -199,9 +202,21 @@ async def slots_screen(turn: Turn, staff: Staff, meeting: Meeting) -> Outcome:
     return Outcome([Screen("\n".join(lines), rows)])
 
 
+async def _answering(turn: Turn, payload: dict[str, Any]) -> StaffView | Outcome:
+    """A participant answering the times. Someone who still sees the meeting but no longer
+    takes part (taken out of the unit they came for, or replaced) presses an old button:
+    they hear their answer is not needed."""
+    view = await for_staff(turn, payload, "answer_slots")
+    if isinstance(view, Outcome):
+        return view
+    if view.staff.id not in await meetings.current_staff_ids(turn.session, view.meeting):
+        return Outcome(toast=turn.tr.gettext(NOT_TAKING_PART), replace=False)
+    return view
+
+
 @actions.action(meetings.ANSWER_SLOTS)
 async def open_slots(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    view = await for_staff(turn, payload, "answer_slots", participant=True)
+    view = await _answering(turn, payload)
     if isinstance(view, Outcome):
         return view
     outcome = await slots_screen(turn, view.staff, view.meeting)
@@ -211,7 +226,7 @@ async def open_slots(turn: Turn, payload: dict[str, Any]) -> Outcome:
 
 @actions.action("mtg_slot")
 async def answer_slot(turn: Turn, payload: dict[str, Any]) -> Outcome:
-    view = await for_staff(turn, payload, "answer_slots", participant=True)
+    view = await _answering(turn, payload)
     if isinstance(view, Outcome):
         return view
     meeting, answer = view.meeting, payload.get("a")

@@ -210,10 +210,11 @@ async def card_text(turn: Turn, meeting: Meeting) -> str:
         ]
     slots = meetings.open_slots(meeting)
     if meeting.status == MeetingStatus.SCHEDULING and slots:
-        total = len(meetings.staff_ids(meeting))
+        taking_part = [str(i) for i in await meetings.current_staff_ids(session, meeting)]
+        total = len(taking_part)
         lines += ["", tr.gettext(TIMES_TITLE)]
         for number, slot in enumerate(slots, start=1):
-            yes = sum(1 for answer in slot.responses.values() if answer == "yes")
+            yes = sum(1 for i in taking_part if slot.responses.get(i) == "yes")
             answered = tr.gettext(TIMES_ANSWERED).format(yes=yes, total=total)
             lines.append(f"{number}. {tr.datetime(slot.starts_at)} ({answered})")
     return "\n".join(lines)

@@ -4,8 +4,8 @@ really start, and does it work for the person?
 - The receiving unit: its distributors are asked at once to confirm, within a set number of
   working days (default 5), that contact has started.
 - The individual: a set number of days later (default 14) they are asked whether it has
-  started and works for them; without consent to reminders, the referring staff member is
-  asked to check instead.
+  started and works for them; without consent to reminders (also when that part is turned
+  off before the question goes), the referring staff member is asked to check instead.
 - The referring staff member hears every answer. A missing answer, or a "no", is a nudge to
   them; if it still stands some working days later (default 3), the referring unit's
   distributors hear it too. "I have followed it up" ends the nudging.
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat import access
 from bot.meetings import distribution
 from bot.meetings import lifecycle as meetings
-from bot.models import Individual, OutboxMessage, Staff, Unit
+from bot.models import Individual, OutboxMessage, OutboxStatus, Staff, Unit
 from bot.models.meetings import Meeting
 from bot.models.nudges import TransitionCheck
 from bot.outbox import queue as outbox
@@ -383,6 +383,42 @@ async def close(session: AsyncSession, clock: Clock, check: TransitionCheck, rea
     await outbox.cancel(session, subject=subject(check))
 
 
+@events.listen(events.CONSENT_CHANGED)
+async def _on_consent_changed(event: events.Event) -> None:
+    """No to reminders before the question is sent: the referrer checks instead, as when the
+    person never had consent to reminders."""
+    individual_id = event.data.get("individual_id")
+    stopped = event.data.get("part") == "reminders" and event.data.get("given") is False
+    if not stopped or not isinstance(individual_id, int):
+        return
+    for check in await open_for(event.session, individual_id):
+        await _hand_to_referrer(event.session, event.clock, check)
+
+
+async def _hand_to_referrer(session: AsyncSession, clock: Clock, check: TransitionCheck) -> None:
+    """A question still waiting for the person is dropped, and with it the nudges that say the
+    person did not answer; the referrer is asked to check at the time the person would have
+    been asked. A question already sent stays: the person may still answer it."""
+    waiting = await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION)
+    if not waiting:
+        return
+    await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION_SILENT)
+    escalations = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.subject == subject(check),
+            OutboxMessage.kind == KIND_ESCALATED,
+            OutboxMessage.status.in_(outbox.OPEN),
+        )
+    )
+    for row in escalations:
+        if row.params.get("side") == PERSON and row.params.get("why") == SILENT:
+            row.status = OutboxStatus.CANCELLED
+            row.claimed_until = None
+    await tell_referrer(
+        session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
+    )
+
+
 @events.listen(events.CASE_CLOSED)
 async def _on_case_closed(event: events.Event) -> None:
     individual_id = event.data.get("individual_id")
@@ -405,6 +441,14 @@ async def _person_unanswered(session: AsyncSession, row: OutboxMessage, now: dat
     return check is not None and check.answer is None
 
 
+async def _person_may_be_asked(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+    """The question itself goes only while the person's consent covers reminders."""
+    if not await _person_unanswered(session, row, now) or row.individual_id is None:
+        return False
+    consent = await access.active_consent(session, row.individual_id, now)
+    return consent is not None and consent.reminders
+
+
 async def _unit_unanswered(session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
     check = await _check_of(session, row)
     return check is not None and check.unit_answer is None
@@ -421,7 +465,7 @@ async def _still_stuck(session: AsyncSession, row: OutboxMessage, now: datetime)
     return answer in ((NOT_STARTED,) if side == UNIT else (NOT_STARTED, NOT_WORKING))
 
 
-outbox.guard(KIND_TRANSITION)(_person_unanswered)
+outbox.guard(KIND_TRANSITION)(_person_may_be_asked)
 
 
 outbox.guard(KIND_TRANSITION_SILENT)(_person_unanswered)

@@ -29,6 +29,7 @@ from bot.models import (
     StaffMembership,
     Unit,
 )
+from bot.platform import events
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
 
@@ -311,6 +312,9 @@ async def remove(
             select(StaffMembership.unit_id).where(StaffMembership.staff_id == staff.id).limit(1)
         )
         if remaining is not None:
+            await events.emit(
+                events.STAFF_REMOVED, session, clock, staff_id=staff.id, unit_id=unit.id
+            )
             return False
     await session.execute(delete(StaffMembership).where(StaffMembership.staff_id == staff.id))
     await session.execute(
@@ -326,4 +330,5 @@ async def remove(
     await session.flush()
     if unit is None:
         audit.record(session, clock, "staff_removed", actor=actor, staff=staff.id)
+    await events.emit(events.STAFF_REMOVED, session, clock, staff_id=staff.id, unit_id=None)
     return True

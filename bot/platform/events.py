@@ -31,6 +31,8 @@ CONSENT_CHANGED = "consent_changed"
 INDIVIDUAL_ERASED = "individual_erased"
 CONSENT_EXPIRED = "consent_expired"
 CASE_CLOSED = "case_closed"
+# A staff member left a unit (``staff_id``, ``unit_id``) or everything (``unit_id`` None).
+STAFF_REMOVED = "staff_removed"
 # The dispatcher gave up on a row (``row``), or a person blocked the bot (``individual_id``).
 DELIVERY_FAILED = "delivery_failed"
 INDIVIDUAL_UNREACHABLE = "individual_unreachable"

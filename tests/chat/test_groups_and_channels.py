@@ -3,11 +3,17 @@ leaves both; a refused answer is one log line, not a traceback."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.bot_api_double import BotApiDouble, Fault
+from bot.chat.turn import Services
+from bot.platform.config import Settings
+from bot.runner import serve
 from tests.conftest import RunningBot
 
 ANNA = 1001
@@ -75,3 +81,43 @@ async def test_a_refused_group_answer_is_one_line_without_traceback(
     assert "\n" not in about_group[0].getMessage()
     assert [r for r in caplog.records if r.exc_info is not None] == []
     assert sent_to(double, GROUP) == []
+
+
+@contextlib.asynccontextmanager
+async def bot_process(settings: Settings, services: Services) -> AsyncIterator[None]:
+    """One run of the bot: what it remembers in memory is gone when it stops."""
+    stop, ready = asyncio.Event(), asyncio.Event()
+
+    async def on_ready(_app: object, _services: Services) -> None:
+        ready.set()
+
+    task = asyncio.create_task(serve(settings, stop, services=services, on_ready=on_ready))
+    await asyncio.wait_for(ready.wait(), timeout=20)
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+async def test_a_group_message_handled_again_after_a_restart_is_not_answered_twice(
+    settings: Settings, services: Services, double: BotApiDouble
+) -> None:
+    """The bot answered the group but is still in it (its process died before it left, or
+    leaving failed); the same update comes again to the next process."""
+    anna = double.user(ANNA, language_code="sv")
+    double.inject(
+        Fault(method="leaveChat", status=400, description="Bad Request: try later", chat_id=GROUP)
+    )
+    async with bot_process(settings, services):
+        update_id = anna.send_in_group("Hej alla", group_id=GROUP)
+        await double.wait_until(
+            lambda: any(c.method == "leaveChat" for c in double.calls if c.chat_id == GROUP),
+            what="the bot to try to leave the group",
+        )
+    assert sent_to(double, GROUP) == [ONLY_PRIVATE_SV]
+
+    async with bot_process(settings, services):
+        double.redeliver_update(update_id)
+        await double.wait_until(lambda: double.has_left(GROUP), what="the bot to leave")
+    assert sent_to(double, GROUP) == [ONLY_PRIVATE_SV]

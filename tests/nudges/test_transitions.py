@@ -14,11 +14,12 @@ from telegram.request import HTTPXRequest
 from bot.bot_api_double import BotApiDouble
 from bot.chat import access
 from bot.chat.turn import Services
-from bot.models import Organisation, Role, Unit
+from bot.models import Consent, Individual, Organisation, Role, Unit
 from bot.models.meetings import Meeting, MeetingStatus
 from bot.models.nudges import TransitionCheck
 from bot.outbox import dispatcher as dispatcher_module
 from bot.outbox.dispatcher import Dispatcher
+from bot.people import consent
 from bot.platform import events
 from bot.platform.clock import ManualClock
 from tests import factories
@@ -192,3 +193,44 @@ async def test_a_unit_outside_the_consent_is_not_told_about_the_person(
     found = await check(services)
     assert found.unit_due_at is None and found.unit_id == vaster
     assert received(double, ANNA, "How is it going with Socialtjänst Väster?")
+
+
+async def test_reminders_turned_off_before_the_question_hand_it_to_the_referrer(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    w = await world(services, clock)
+    await distributors(services, clock, w)
+    await refer(services, clock, w, w.clinic_id)
+    async with services.db.transaction() as session:
+        anna = await session.get(Individual, w.anna_id)
+        assert anna is not None
+        await consent.change_part(session, clock, anna, "reminders", False)
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    assert received(double, ANNA, "How is it going") == []
+    assert [m.text for m in received(double, SARA, "Time to check")] == [
+        f"Time to check whether the contact of {w.case_ref} with Beroendemottagningen has "
+        "started. They were referred at the meeting on 2 March 2026. I cannot ask them here, "
+        "so please check with them."
+    ]
+    # Nobody is told that Anna left a question unanswered: she was never asked.
+    await deliver_at(dispatcher, clock, local(2026, 3, 26, 10, 0))
+    assert received(double, SARA, "has not answered whether") == []
+    assert received(double, HUGO, "the person has not answered") == []
+    assert received(double, ANNA, "How is it going") == []
+
+
+async def test_a_question_no_longer_covered_by_consent_is_not_sent(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    """The last check before sending reads the consent, whatever changed it."""
+    w = await world(services, clock)
+    await refer(services, clock, w, w.clinic_id)
+    async with services.db.transaction() as session:
+        record = await session.scalar(select(Consent).where(Consent.individual_id == w.anna_id))
+        assert record is not None
+        record.reminders = False
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    assert received(double, ANNA, "How is it going") == []
+    # The referrer still hears that there is no answer, and checks with Anna.
+    await deliver_at(dispatcher, clock, local(2026, 3, 19, 10, 0))
+    assert len(received(double, SARA, "has not answered whether their contact")) == 1
