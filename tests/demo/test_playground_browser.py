@@ -98,6 +98,11 @@ def walk_and_check(tour: Tour) -> None:
     tour.set_language(admin, "ar")
     assert tour.retry(lambda: tour.phone(admin).get_attribute("dir")) == "rtl"
     assert tour.retry(lambda: tour.phone(sofia).get_attribute("dir")) == "ltr"
+    chip = tour.retry(lambda: tour.phone(admin).find_element(By.CSS_SELECTOR, ".command"))
+    assert chip.text.startswith("/")  # a command reads "/help" there too, not "help/"
+    assert tour.driver.execute_script("return getComputedStyle(arguments[0]).direction", chip) == (
+        "ltr"
+    )
 
     # Starting over: a fresh database, nothing ticked, nothing in the phones.
     tour.driver.execute_script("window.confirm = () => true")

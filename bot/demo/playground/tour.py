@@ -310,11 +310,8 @@ class Tour:
         )
 
     def case_ref(self) -> str:
-        return next(
-            word.strip(".,:")
-            for word in self.chat(people.ANNA.key).split()
-            if word.startswith("K-")
-        )
+        words = (word.strip(".,:\u2068\u2069") for word in self.chat(people.ANNA.key).split())
+        return next(word for word in words if word.startswith("K-"))  # marks of Arabic text
 
     def request(self) -> None:
         sofia = people.SOFIA.key
