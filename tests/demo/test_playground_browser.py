@@ -100,9 +100,11 @@ def walk_and_check(tour: Tour) -> None:
     assert tour.retry(lambda: tour.phone(sofia).get_attribute("dir")) == "ltr"
     chip = tour.retry(lambda: tour.phone(admin).find_element(By.CSS_SELECTOR, ".command"))
     assert chip.text.startswith("/")  # a command reads "/help" there too, not "help/"
-    assert tour.driver.execute_script("return getComputedStyle(arguments[0]).direction", chip) == (
-        "ltr"
-    )
+    direction = "return getComputedStyle(arguments[0]).direction"
+    assert tour.driver.execute_script(direction, chip) == "ltr"
+    tour.command(admin, "/help")  # and so does the command once sent, as Telegram shows it
+    sent = tour.retry(lambda: tour.phone(admin).find_element(By.CSS_SELECTOR, ".msg.me .text"))
+    assert tour.driver.execute_script(direction, sent) == "ltr"
 
     # Starting over: a fresh database, nothing ticked, nothing in the phones.
     tour.driver.execute_script("window.confirm = () => true")

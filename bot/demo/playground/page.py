@@ -131,7 +131,9 @@ def _line(key: str, line: SentMessage | UserLine, tr: Translator) -> str:
     if isinstance(line, UserLine):
         return (
             f'<div class="msg me" data-message-id="{line.message_id}"><div class="bubble">'
-            f'<div class="text">{_e(line.text)}</div>'
+            # As Telegram does: what a person typed runs in the direction of its own first
+            # letter, so "/results" reads left to right in an Arabic phone.
+            f'<div class="text" dir="auto">{_e(line.text)}</div>'
             f'<div class="meta">{_time(tr, line.date)}</div></div></div>'
         )
     body: list[str] = []
