@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, text, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -176,13 +176,15 @@ async def renew(db: Database, update_id: int, lease: timedelta) -> None:
         )
 
 
-def handled(update_id: int, now: datetime) -> Update:
+def handled() -> Update:
     """Marks one update handled; run in the handler's transaction, so that the update's effect
-    and this mark commit together (see :mod:`bot.chat.update_ids`)."""
+    and this mark commit together (see :mod:`bot.chat.update_ids`). Parameters: ``id`` (the
+    update's) and ``at``."""
+    inbox = InboxUpdate.metadata.tables[InboxUpdate.__tablename__]
     return (
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=now, claimed_until=None)
+        update(inbox)
+        .where(inbox.c.update_id == bindparam("id"), inbox.c.handled_at.is_(None))
+        .values(handled_at=bindparam("at", type_=inbox.c.handled_at.type), claimed_until=None)
     )
 
 
