@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 
 from bot.bot_api_double import BotApiDouble
 from bot.chat.turn import Services
@@ -18,6 +18,7 @@ from bot.inbox import purge_job
 from bot.inbox.intake import ChatKeys
 from bot.inbox.polling import Poller
 from bot.inbox.webhook import WebhookReceiver
+from bot.inbox.worker import for_handlers
 from bot.models.inbox import InboxUpdate
 from bot.platform.crypto import Cipher
 from bot.platform.db import Database
@@ -176,3 +177,28 @@ def test_a_persons_messages_and_presses_wait_for_each_other_however_they_are_rea
         True,
         True,
     ]
+
+
+def test_a_press_reaches_the_handlers_with_its_button_chat_and_message_to_edit() -> None:
+    """The pressed message's keyboard is left out of what the handlers get, nothing else."""
+    keyboard = {"inline_keyboard": [[{"text": "Ja", "callback_data": "f:1:n:o0"}]]}
+    person = {"id": ANNA, "is_bot": False, "first_name": "Anna"}
+    press = {
+        "update_id": 9,
+        "callback_query": {
+            "id": "1",
+            "from": person,
+            "chat_instance": "1",
+            "data": "f:1:n:o0",
+            "message": _message(ANNA, text="Kommer du?", reply_markup=keyboard),
+        },
+    }
+    stored = json.loads(json.dumps(press))
+
+    update = Update.de_json(for_handlers(press), Bot("123:TEST"))
+
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    assert (query.data, query.message.chat.id, query.message.message_id) == ("f:1:n:o0", ANNA, 7)
+    assert query.message.text == "Kommer du?"
+    assert press == stored
