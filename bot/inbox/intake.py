@@ -59,9 +59,6 @@ class ChatKeys:
             raise ValueError(f"not an update: {type(exc).__name__}") from None
         return store.Received(update_id, self.of(update), payload)
 
-    def from_update(self, update: Update) -> store.Received:
-        return store.Received(update.update_id, self.of(update), update.to_dict())
-
 
 def chat_in(payload: dict[str, Any]) -> int | None:
     """The chat :meth:`ChatKeys.of` would find, read from a message's or a button press's JSON;

@@ -148,9 +148,9 @@ class InboxWorker:
 def for_handlers(payload: dict[str, Any]) -> dict[str, Any]:
     """The update as the handlers get it: a press without the keyboard of the pressed message.
 
-    No handler reads that keyboard (the pressed button's data comes with the press), and
-    making objects of its every button was a tenth of the CPU time a press took. The stored
-    row keeps the update whole.
+    No handler reads that keyboard (the pressed button's data comes with the press), and an
+    object for each of its buttons was much of the work of making the update's objects. The
+    stored row keeps the update whole.
     """
     query = payload.get("callback_query")
     if not isinstance(query, dict):
