@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def render(results: Results, *, quick: bool = False) -> str:
     parts = [
         _header(results, quick),
-        _conversations(results),
+        conversations_section(results),
         _latency(results),
         _dispatch(results),
         _scale(results),
@@ -95,7 +95,7 @@ def _updates_each(results: Results) -> str:
     return str(counts.pop()) if len(counts) == 1 else "about a dozen"
 
 
-def _conversations(results: Results) -> str:
+def conversations_section(results: Results) -> str:
     head = [
         "bot",
         "storage",

@@ -15,7 +15,7 @@ import os
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +34,7 @@ from bench import (
 )
 from bench.databases import TempDatabases
 from bench.proc import ROOT
-from bench.report import render
+from bench.report import conversations_section, render
 
 RESULTS = ROOT / "bench" / "results.md"
 T = TypeVar("T")
@@ -339,6 +339,23 @@ async def scale_out(bench: Bench) -> None:
         )
 
 
+async def closed_loop_alone(dbs: TempDatabases, quick: bool) -> str:
+    """Section 1 with the smaller crowd only: the quick way to compare CPU per update."""
+    full = QUICK if quick else Sizes()
+    sizes = replace(full, crowds=full.crowds[:1])
+    bots.use_keys(dbs.key_file)
+    postgres = None if dbs.postgres_missing else dbs.postgres_url
+    results = Results(sizes, machine.describe(postgres), dbs.postgres_missing)
+    await closed_loop(Bench(sizes, dbs, results, Budget(sizes.budget, results)))
+    return conversations_section(results)
+
+
+# Sections ``--only NAME`` runs alone that the full run already has among its own.
+ALONE_ONLY: dict[str, Callable[[TempDatabases, bool], Coroutine[Any, Any, str]]] = {
+    "closed_loop": closed_loop_alone,
+}
+
+
 async def standalone(bench: Bench) -> None:
     quick = bench.sizes == QUICK
     for name, section in STANDALONE.items():
@@ -409,14 +426,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
-        "--only", choices=sorted(STANDALONE), help="run one section and update it in the report"
+        "--only",
+        choices=sorted({**STANDALONE, **ALONE_ONLY}),
+        help="run one section and update it in the report",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     if args.only:
         with TempDatabases() as dbs:
-            text = asyncio.run(STANDALONE[args.only](dbs, args.quick))
+            alone = {**STANDALONE, **ALONE_ONLY}[args.only]
+            text = asyncio.run(alone(dbs, args.quick))
         print(text, flush=True)
         put_section(args.output, text)
         return

@@ -16,12 +16,12 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, text, update
+from sqlalchemy import Integer, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Update
 
 from bot.models.inbox import InboxUpdate
@@ -110,61 +110,78 @@ async def claim(
     if limit <= 0 and not finished:
         return []
     now = wall_now()
-    # The candidates under their own name, so that the subquery does not merge into the
-    # UPDATE's own table.
-    candidate = aliased(InboxUpdate)
-    earlier = aliased(InboxUpdate)
-    waiting_before = (
-        exists()
-        .where(
-            earlier.chat_key == candidate.chat_key,
-            earlier.handled_at.is_(None),
-            earlier.update_id < candidate.update_id,
-        )
-        .correlate(candidate)
-    )
-    ids = (
-        select(candidate.update_id)
-        .where(
-            candidate.handled_at.is_(None),
-            or_(candidate.claimed_until.is_(None), candidate.claimed_until <= now),
-            ~waiting_before,
-        )
-        .order_by(candidate.update_id)
-        .limit(limit)
-    )
-    if skip_chats:
-        ids = ids.where(candidate.chat_key.not_in(list(skip_chats)))
-    if db.dialect == "postgresql":
-        ids = ids.with_for_update(skip_locked=True, of=candidate)
-    # One statement takes the rows and returns them: no read, then a write per row.
-    take = (
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id.in_(ids.scalar_subquery()))
-        .values(claimed_until=now + lease, attempts=func.coalesce(InboxUpdate.attempts, 0) + 1)
-        .returning(
-            InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload, InboxUpdate.attempts
-        )
-        .execution_options(synchronize_session=False)
-    )
     async with db.transaction() as session:
         if finished:
             marked = await session.execute(
-                update(InboxUpdate)
-                .where(
-                    InboxUpdate.update_id.in_(list(finished)),
-                    InboxUpdate.handled_at.is_(None),
-                    InboxUpdate.claimed_until.is_not(None),
-                )
-                .values(handled_at=finished_at or now, claimed_until=None)
-                .execution_options(synchronize_session=False)
+                _FINISH, {"finished": list(finished), "at": finished_at or now}
             )
             if db.dialect == "postgresql" and int(getattr(marked, "rowcount", 0) or 0):
                 await _notify(session)
         if limit <= 0:
             return []
-        rows = (await session.execute(take)).all()
+        take = _claim_statement(db.dialect == "postgresql", bool(skip_chats))
+        params = {"now": now, "until": now + lease, "limit": limit, "skip": list(skip_chats)}
+        rows = (await session.execute(take, params)).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.update_id)
+
+
+_INBOX = InboxUpdate.metadata.tables[InboxUpdate.__tablename__]
+# Updates handed back by the worker that no handler marked; parameters ``finished``, ``at``.
+_FINISH = (
+    update(_INBOX)
+    .where(
+        _INBOX.c.update_id.in_(bindparam("finished", expanding=True)),
+        _INBOX.c.handled_at.is_(None),
+        _INBOX.c.claimed_until.is_not(None),
+    )
+    .values(handled_at=bindparam("at", type_=_INBOX.c.handled_at.type), claimed_until=None)
+)
+
+
+@cache
+def _claim_statement(on_postgres: bool, skipping: bool) -> Update:
+    """Built once for each case, with parameters ``now``, ``until`` (the lease's end),
+    ``limit`` and ``skip`` (chats this process is busy with): a claim runs after nearly every
+    update, and building the statement cost more CPU than running it."""
+    when = _INBOX.c.claimed_until.type
+    now = bindparam("now", type_=when)
+    # The candidates under their own name, so that the subquery does not merge into the
+    # UPDATE's own table.
+    candidate = _INBOX.alias("candidate")
+    earlier = _INBOX.alias("earlier")
+    waiting_before = (
+        exists()
+        .where(
+            earlier.c.chat_key == candidate.c.chat_key,
+            earlier.c.handled_at.is_(None),
+            earlier.c.update_id < candidate.c.update_id,
+        )
+        .correlate(candidate)
+    )
+    ids = (
+        select(candidate.c.update_id)
+        .where(
+            candidate.c.handled_at.is_(None),
+            or_(candidate.c.claimed_until.is_(None), candidate.c.claimed_until <= now),
+            ~waiting_before,
+        )
+        .order_by(candidate.c.update_id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if skipping:
+        ids = ids.where(candidate.c.chat_key.not_in(bindparam("skip", expanding=True)))
+    if on_postgres:
+        ids = ids.with_for_update(skip_locked=True, of=candidate)
+    # One statement takes the rows and returns them: no read, then a write per row.
+    return (
+        update(_INBOX)
+        .where(_INBOX.c.update_id.in_(ids.scalar_subquery()))
+        .values(
+            claimed_until=bindparam("until", type_=when),
+            attempts=func.coalesce(_INBOX.c.attempts, 0) + 1,
+        )
+        .returning(_INBOX.c.update_id, _INBOX.c.chat_key, _INBOX.c.payload, _INBOX.c.attempts)
+    )
 
 
 async def renew(db: Database, update_id: int, lease: timedelta) -> None:
@@ -176,13 +193,15 @@ async def renew(db: Database, update_id: int, lease: timedelta) -> None:
         )
 
 
-def handled(update_id: int, now: datetime) -> Update:
+def handled() -> Update:
     """Marks one update handled; run in the handler's transaction, so that the update's effect
-    and this mark commit together (see :mod:`bot.chat.update_ids`)."""
+    and this mark commit together (see :mod:`bot.chat.update_ids`). Parameters: ``id`` (the
+    update's) and ``at``."""
+    inbox = InboxUpdate.metadata.tables[InboxUpdate.__tablename__]
     return (
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=now, claimed_until=None)
+        update(inbox)
+        .where(inbox.c.update_id == bindparam("id"), inbox.c.handled_at.is_(None))
+        .values(handled_at=bindparam("at", type_=inbox.c.handled_at.type), claimed_until=None)
     )
 
 

@@ -2,6 +2,10 @@
 
 The chat is stored as a keyed hash, not as its Telegram id: equal for one chat, so its updates
 wait for each other, and no Telegram id stands in the clear in the inbox.
+
+Updates are stored as Telegram sent them. For a message or a button press (nearly every update)
+the chat is read from the JSON itself; making python-telegram-bot objects of an update only to
+find its chat cost more than the rest of storing it, and the worker makes them again anyway.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class ChatKeys:
             chat = update.effective_user.id
         else:
             return 0
+        return self._key(chat)
+
+    def _key(self, chat: int) -> int:
         digest = hmac.new(self._secret, str(chat).encode(), hashlib.sha256).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
 
@@ -43,11 +50,36 @@ class ChatKeys:
         update_id = payload.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise ValueError("an update needs an integer update_id")
+        chat = chat_in(payload)
+        if chat is not None:
+            return store.Received(update_id, self._key(chat), payload)
         try:
             update = Update.de_json(payload, bot)
         except Exception as exc:  # python-telegram-bot raises assorted errors for odd shapes
             raise ValueError(f"not an update: {type(exc).__name__}") from None
         return store.Received(update_id, self.of(update), payload)
 
-    def from_update(self, update: Update) -> store.Received:
-        return store.Received(update.update_id, self.of(update), update.to_dict())
+
+def chat_in(payload: dict[str, Any]) -> int | None:
+    """The chat :meth:`ChatKeys.of` would find, read from a message's or a button press's JSON;
+    None for any other kind of update, or a shape this does not know, which then goes the long
+    way through python-telegram-bot's objects."""
+    if len(payload) != 2:
+        return None
+    if "message" in payload:
+        return _id(payload["message"], "chat")
+    if "callback_query" in payload:
+        query = payload["callback_query"]
+        if not isinstance(query, dict):
+            return None
+        if "message" in query:
+            # A pressed message too old to be sent along still names its chat.
+            return _id(query["message"], "chat")
+        return _id(query, "from")  # no message (an inline one): the person who pressed
+    return None
+
+
+def _id(parent: Any, key: str) -> int | None:
+    owner = parent.get(key) if isinstance(parent, dict) else None
+    value = owner.get("id") if isinstance(owner, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

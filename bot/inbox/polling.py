@@ -4,6 +4,9 @@
 asks for the next offset as soon as a batch is fetched, before the batch is handled; here the
 offset moves on only after the batch is committed to the inbox, so a crash at any moment
 leaves each update either stored or still waiting at Telegram.
+
+The updates are fetched as JSON and stored as such (see :mod:`bot.inbox.intake`): ``get_updates``
+would make python-telegram-bot objects of each, only for the inbox to turn them back into JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
@@ -24,6 +28,9 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 20
 MAX_BACKOFF = 30.0
+# How long a getUpdates may take beyond the long poll: the read timeout of the application's
+# getUpdates connection (see ``bot.app``), which python-telegram-bot adds to it the same way.
+READ_SLACK = 40.0
 
 
 class Poller:
@@ -79,15 +86,17 @@ class Poller:
 
     async def poll_once(self) -> int:
         """One getUpdates; returns how many updates were stored."""
-        updates = await self.bot.get_updates(
-            offset=self.offset,
-            timeout=self.timeout,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        if not updates:
+        payloads = await self._get_updates()
+        if not payloads:
             return 0
-        received = [self.keys.from_update(update) for update in updates]
+        received = [self.keys.from_json(payload, self.bot) for payload in payloads]
         await store.store(self.services.db, received, self.services.clock.now())
-        self.offset = max(update.update_id for update in updates) + 1
+        self.offset = max(r.update_id for r in received) + 1
         self.on_stored()
         return len(received)
+
+    async def _get_updates(self) -> list[dict[str, Any]]:
+        """What ``Bot.get_updates`` asks, with its errors, but the answer left as JSON."""
+        data = {"timeout": self.timeout, "offset": self.offset, "allowed_updates": Update.ALL_TYPES}
+        result = await self.bot._post("getUpdates", data, read_timeout=self.timeout + READ_SLACK)
+        return list(result) if isinstance(result, list) else []

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
@@ -126,7 +127,7 @@ class InboxWorker:
         keeper = asyncio.create_task(self._keep_lease(row.update_id))
         began = time.perf_counter()
         try:
-            update = Update.de_json(row.payload, self.app.bot)
+            update = Update.de_json(for_handlers(row.payload), self.app.bot)
             await self.app.process_update(update)
         finally:
             keeper.cancel()
@@ -142,3 +143,20 @@ class InboxWorker:
                 await store.renew(self.services.db, update_id, self.lease)
             except Exception:
                 log.warning("could not renew the lease of update %s", update_id, exc_info=True)
+
+
+def for_handlers(payload: dict[str, Any]) -> dict[str, Any]:
+    """The update as the handlers get it: a press without the keyboard of the pressed message.
+
+    No handler reads that keyboard (the pressed button's data comes with the press), and an
+    object for each of its buttons was much of the work of making the update's objects. The
+    stored row keeps the update whole.
+    """
+    query = payload.get("callback_query")
+    if not isinstance(query, dict):
+        return payload
+    message = query.get("message")
+    if not isinstance(message, dict) or "reply_markup" not in message:
+        return payload
+    pressed = {key: value for key, value in message.items() if key != "reply_markup"}
+    return {**payload, "callback_query": {**query, "message": pressed}}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
-from telegram import Bot
+from telegram import Bot, Message, Update
 
 from bot.bot_api_double import BotApiDouble
 from bot.chat.turn import Services
@@ -18,6 +18,7 @@ from bot.inbox import purge_job
 from bot.inbox.intake import ChatKeys
 from bot.inbox.polling import Poller
 from bot.inbox.webhook import WebhookReceiver
+from bot.inbox.worker import for_handlers
 from bot.models.inbox import InboxUpdate
 from bot.platform.crypto import Cipher
 from bot.platform.db import Database
@@ -137,3 +138,67 @@ async def test_polling_moves_the_offset_only_after_the_commit(
         assert double.pending_updates == 0
     async with services.db.transaction() as session:
         assert await session.get(InboxUpdate, first) is not None
+
+
+def _chat(chat_id: int) -> dict[str, object]:
+    return {"id": chat_id, "type": "private", "first_name": "Anna"}
+
+
+def _message(chat_id: int, **extra: object) -> dict[str, object]:
+    return {"message_id": 7, "date": 1_772_442_000, "chat": _chat(chat_id), **extra}
+
+
+def test_a_persons_messages_and_presses_wait_for_each_other_however_they_are_read(
+    services: Services,
+) -> None:
+    """The chat of a message or a press is read from the JSON; it must be the chat
+    python-telegram-bot would name, or one person's updates could be handled out of order."""
+    keys = ChatKeys(services.settings.resolved_key_file)
+    bot = Bot("123:TEST")
+    person = {"id": ANNA, "is_bot": False, "first_name": "Anna"}
+    press = {"id": "1", "from": person, "chat_instance": "1", "data": "f:1:n:o0"}
+    payloads: list[dict[str, object]] = [
+        {"update_id": 1, "message": _message(ANNA, text="hello", **{"from": person})},
+        {"update_id": 2, "callback_query": {**press, "message": _message(ANNA)}},
+        {"update_id": 3, "callback_query": {**press, "message": _message(-100)}},
+        {"update_id": 4, "callback_query": {**press, "inline_message_id": "x"}},
+        {"update_id": 5, "edited_message": _message(ANNA, text="hi", edit_date=1_772_442_001)},
+        {"update_id": 6, "message": _message(ANNA), "edited_message": _message(-100)},
+        {"update_id": 7, "callback_query": {**press, "message": None}},
+    ]
+    for payload in payloads:
+        expected = keys.of(Update.de_json(payload, bot))
+        assert keys.from_json(payload, bot).chat_key == expected, payload["update_id"]
+    anna = keys.of(Update.de_json(payloads[0], bot))
+    assert [keys.from_json(p, bot).chat_key == anna for p in payloads[:5]] == [
+        True,
+        True,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_a_press_reaches_the_handlers_with_its_button_chat_and_message_to_edit() -> None:
+    """The pressed message's keyboard is left out of what the handlers get, nothing else."""
+    keyboard = {"inline_keyboard": [[{"text": "Ja", "callback_data": "f:1:n:o0"}]]}
+    person = {"id": ANNA, "is_bot": False, "first_name": "Anna"}
+    press = {
+        "update_id": 9,
+        "callback_query": {
+            "id": "1",
+            "from": person,
+            "chat_instance": "1",
+            "data": "f:1:n:o0",
+            "message": _message(ANNA, text="Kommer du?", reply_markup=keyboard),
+        },
+    }
+    stored = json.loads(json.dumps(press))
+
+    update = Update.de_json(for_handlers(press), Bot("123:TEST"))
+
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    assert (query.data, query.message.chat.id, query.message.message_id) == ("f:1:n:o0", ANNA, 7)
+    assert query.message.text == "Kommer du?"
+    assert press == stored
