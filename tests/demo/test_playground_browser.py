@@ -98,13 +98,23 @@ def walk_and_check(tour: Tour) -> None:
     tour.set_language(admin, "ar")
     assert tour.retry(lambda: tour.phone(admin).get_attribute("dir")) == "rtl"
     assert tour.retry(lambda: tour.phone(sofia).get_attribute("dir")) == "ltr"
-    chip = tour.retry(lambda: tour.phone(admin).find_element(By.CSS_SELECTOR, ".command"))
-    assert chip.text.startswith("/")  # a command reads "/help" there too, not "help/"
-    direction = "return getComputedStyle(arguments[0]).direction"
-    assert tour.driver.execute_script(direction, chip) == "ltr"
+
+    def direction_of(selector: str) -> tuple[str, str]:
+        """Text and computed direction of the first match, read again if the phone redraws."""
+
+        def read() -> tuple[str, str]:
+            element = tour.phone(admin).find_element(By.CSS_SELECTOR, selector)
+            style = "return getComputedStyle(arguments[0]).direction"
+            return element.text, str(tour.driver.execute_script(style, element))
+
+        return tour.retry(read)
+
+    chip, chip_direction = direction_of(".command")
+    assert chip.startswith("/")  # a command reads "/help" there too, not "help/"
+    assert chip_direction == "ltr"
     tour.command(admin, "/help")  # and so does the command once sent, as Telegram shows it
-    sent = tour.retry(lambda: tour.phone(admin).find_element(By.CSS_SELECTOR, ".msg.me .text"))
-    assert tour.driver.execute_script(direction, sent) == "ltr"
+    tour.settle(admin)
+    assert direction_of(".msg.me .text") == ("/help", "ltr")
 
     # Starting over: a fresh database, nothing ticked, nothing in the phones.
     tour.driver.execute_script("window.confirm = () => true")
