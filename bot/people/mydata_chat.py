@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.chat import access, actions, audit, buttons
 from bot.chat.turn import Turn
-from bot.models import Individual
+from bot.models import Consent, Individual
 from bot.people import consent, mydata_document, retention, staff, units
 from bot.people.mydata import as_json, collect
 from bot.platform.i18n import LANGUAGE_NAMES, N_, Translator
@@ -126,7 +126,8 @@ async def show(turn: Turn) -> Outcome:
     """``/mydata``: the listing, with "send me a copy" and (except for staff) "delete"."""
     data = await collect(turn.session, turn.telegram_id)
     individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
-    lines = [turn.tr.gettext(HEAD), *await _lines(turn, data, individual)]
+    records = await _consents(turn, individual)
+    lines = [turn.tr.gettext(HEAD), *_lines(turn, data, records)]
     if individual is not None:
         lines += ["", turn.tr.gettext(ANONYMOUS)]
     if data["staff"] is not None:
@@ -177,10 +178,9 @@ async def _document(turn: Turn, data: dict[str, Any]) -> str:
     """The readable copy: the listing, each feature's section, then why, until when, with whom."""
     tr, now = turn.tr, turn.clock.now()
     individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    records = await _consents(turn, individual)
     is_staff = data["staff"] is not None
-    what = mydata_document.Section(
-        tr.gettext(mydata_document.WHAT), await _lines(turn, data, individual)
-    )
+    what = mydata_document.Section(tr.gettext(mydata_document.WHAT), _lines(turn, data, records))
     sections = [what]
     if individual is not None:
         for maker in turn.services.wiring.all(mydata_document.DOCUMENT_SECTION, ""):
@@ -190,20 +190,20 @@ async def _document(turn: Turn, data: dict[str, Any]) -> str:
     case = data["case"]
     sections += [
         mydata_document.why(tr, individual, is_staff),
-        await mydata_document.until(
-            turn.session,
+        mydata_document.until(
             tr,
             now,
             individual,
+            records,
             retention_days=turn.services.settings.retention_days,
             delete_label=tr.gettext(DELETE_ALL),
             is_staff=is_staff,
         ),
-        await mydata_document.with_whom(
-            turn.session,
+        mydata_document.with_whom(
             tr,
             now,
             individual,
+            records,
             case["contact_person"] if case else None,
             is_staff=is_staff,
         ),
@@ -273,7 +273,12 @@ async def _not_own(turn: Turn, payload: dict[str, Any]) -> Outcome | None:
     return None
 
 
-async def _lines(turn: Turn, data: dict[str, Any], individual: Individual | None) -> list[str]:
+async def _consents(turn: Turn, individual: Individual | None) -> list[Consent]:
+    """The person's consents, newest first, read once for the listing and the copy."""
+    return [] if individual is None else await consent.all_of(turn.session, individual.id)
+
+
+def _lines(turn: Turn, data: dict[str, Any], records: list[Consent]) -> list[str]:
     tr = turn.tr
     lines = [tr.gettext(LINE_ACCOUNT).format(id=data["telegram_user_id"])]
     if data["language"]:
@@ -286,10 +291,9 @@ async def _lines(turn: Turn, data: dict[str, Any], individual: Individual | None
             lines.append(tr.gettext(LINE_ALIAS).format(alias=case["alias"]))
         if case["contact_person"]:
             lines.append(tr.gettext(LINE_CONTACT).format(name=case["contact_person"]))
-    if individual is not None:
-        for record in await consent.all_of(turn.session, individual.id):
-            lines.append(tr.gettext(LINE_CONSENT))
-            lines += [f"   {line}" for line in consent.describe(tr, record)]
+    for record in records:
+        lines.append(tr.gettext(LINE_CONSENT))
+        lines += [f"   {line}" for line in consent.describe(tr, record)]
     member = data["staff"]
     if member is not None:
         lines.append(

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Consent, Individual
-from bot.people import consent
 from bot.platform.i18n import N_, Translator
 from bot.platform.wiring import mark
 
@@ -113,22 +112,22 @@ def why(tr: Translator, individual: Individual | None, is_staff: bool) -> Sectio
     return section
 
 
-async def until(
-    session: AsyncSession,
+def until(
     tr: Translator,
     now: datetime,
     individual: Individual | None,
+    records: list[Consent],
     *,
     retention_days: int,
     delete_label: str,
     is_staff: bool,
 ) -> Section:
+    """``records``: the person's consents, newest first (:func:`consent.all_of`)."""
     section = Section(tr.gettext(UNTIL))
     if is_staff:
         section.lines.append(tr.gettext(STAFF_UNTIL))
     if individual is None:
         return section
-    records = await consent.all_of(session, individual.id)
     in_force = [c for c in records if _in_force(c, now)]
     for record in in_force:
         last_day = record.valid_until - timedelta(seconds=1)
@@ -144,21 +143,21 @@ async def until(
     return section
 
 
-async def with_whom(
-    session: AsyncSession,
+def with_whom(
     tr: Translator,
     now: datetime,
     individual: Individual | None,
+    records: list[Consent],
     contact_person: str | None,
     *,
     is_staff: bool,
 ) -> Section:
+    """``records`` as for :func:`until`."""
     section = Section(tr.gettext(WITH_WHOM))
     if is_staff:
         section.lines.append(tr.gettext(STAFF_WITH))
     if individual is None:
         return section
-    records = await consent.all_of(session, individual.id)
     current = [c for c in records if _in_force(c, now)] or records[:1]
     named = sorted({u.name for c in current for u in c.units})
     if named:
