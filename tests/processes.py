@@ -13,9 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import insert
+
 from bot.bot_api_double import BotApiDouble
+from bot.chat.turn import Services
+from bot.models import OutboxMessage, OutboxStatus
+from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +116,25 @@ class Sender(SamordnaProcess):
     def __init__(self, settings: Settings, log: Path, **extra: str) -> None:
         quick = {"SAMORDNA_DISPATCH_INTERVAL": "0.1", "SAMORDNA_LOG_LEVEL": "WARNING"}
         super().__init__(settings, log, ("outbox", "run"), **{**quick, **extra})
+
+
+async def due_rows(services: Services, count: int, *, chats: int, first_chat: int) -> None:
+    """``count`` outbox rows due a minute ago (real time: the senders run on the real clock),
+    spread over ``chats`` chats from ``first_chat`` on, each with its own text."""
+    now = SystemClock().now()
+    rows = [
+        {
+            "chat_id": first_chat + number % chats,
+            "kind": "test",
+            "message": f"Row {number}",
+            "params": {},
+            "due_at": now - timedelta(minutes=1),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "dedupe_key": f"row:{number}",
+            "created_at": now,
+        }
+        for number in range(count)
+    ]
+    async with services.db.transaction() as session:
+        await session.execute(insert(OutboxMessage), rows)

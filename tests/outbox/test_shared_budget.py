@@ -11,19 +11,17 @@ import itertools
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.bot_api_double import ApiCall, BotApiDouble
 from bot.chat.turn import Services
-from bot.models import OutboxMessage, OutboxStatus
+from bot.models import OutboxMessage
 from bot.outbox.shared_budget import SharedBudget, TicketStore
-from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
-from tests.processes import Sender
+from tests.processes import Sender, due_rows
 
 pytestmark = [
     pytest.mark.postgres,
@@ -188,27 +186,6 @@ def senders() -> Iterator[list[Sender]]:
         sender.stop()
 
 
-async def due_nudges(services: Services) -> None:
-    """200 nudges due a minute ago, to 120 people: 80 of them get two."""
-    now = SystemClock().now()
-    rows = [
-        {
-            "chat_id": FIRST_CHAT + number % PEOPLE,
-            "kind": "test",
-            "message": f"Nudge {number}",
-            "params": {},
-            "due_at": now - timedelta(minutes=1),
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "dedupe_key": f"nudge:{number}",
-            "created_at": now,
-        }
-        for number in range(NUDGES)
-    ]
-    async with services.db.transaction() as session:
-        await session.execute(insert(OutboxMessage), rows)
-
-
 def most_in_a_second(calls: list[ApiCall]) -> int:
     times = sorted(c.time for c in calls)
     return max(sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times))
@@ -222,7 +199,7 @@ async def test_two_processes_send_200_nudges_within_telegrams_limits(
     tmp_path: Path,
 ) -> None:
     double.enforce_limits = True
-    await due_nudges(services)
+    await due_rows(services, NUDGES, chats=PEOPLE, first_chat=FIRST_CHAT)  # 80 get two
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     for log in logs:
         sender = Sender(settings, log, SAMORDNA_CHAT_SEND_GAP="1.0")

@@ -7,18 +7,16 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from bot.bot_api_double import BotApiDouble
 from bot.chat.turn import Services
-from bot.models import OutboxMessage, OutboxStatus
-from bot.platform.clock import SystemClock
+from bot.models import OutboxMessage
 from bot.platform.config import Settings
-from tests.processes import Sender
+from tests.processes import Sender, due_rows
 
 FIRST_CHAT = 300_000
 
@@ -31,26 +29,6 @@ def senders(
     yield started
     for sender in started:
         sender.stop()
-
-
-async def due_rows(services: Services, count: int, chats: int) -> None:
-    now = SystemClock().now()
-    rows = [
-        {
-            "chat_id": FIRST_CHAT + number % chats,
-            "kind": "test",
-            "message": f"Row {number}",
-            "params": {},
-            "due_at": now - timedelta(minutes=1),
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "dedupe_key": f"row:{number}",
-            "created_at": now,
-        }
-        for number in range(count)
-    ]
-    async with services.db.transaction() as session:
-        await session.execute(insert(OutboxMessage), rows)
 
 
 async def counts(services: Services) -> dict[str, int]:
@@ -89,7 +67,7 @@ async def test_two_processes_send_two_thousand_rows_each_exactly_once(
     senders: list[Sender],
     tmp_path: Path,
 ) -> None:
-    await due_rows(services, 2000, chats=1000)
+    await due_rows(services, 2000, chats=1000, first_chat=FIRST_CHAT)
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     for log in logs:
         sender = Sender(
@@ -115,7 +93,7 @@ async def test_a_sender_killed_mid_batch_loses_nothing(
     senders: list[Sender],
     tmp_path: Path,
 ) -> None:
-    await due_rows(services, 1000, chats=1000)
+    await due_rows(services, 1000, chats=1000, first_chat=FIRST_CHAT)
     log = tmp_path / "sender.log"
     sender = Sender(
         settings,
