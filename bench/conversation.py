@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench import bots, seeding
 from bench.databases import TempDatabases
-from bench.individuals import Journey, crowd
+from bench.individuals import Journey, answered_within, crowd
 from bench.proc import BotProcess
 from bench.recorder import AnswerRecorder
 from bench.stats import percentile
@@ -138,18 +138,10 @@ async def _drive(
 
 def _summarise(run: ConversationRun, journeys: list[Journey], began: float, window: float) -> None:
     """Over the whole run, or, when the window cut it short, over the answers within it."""
+    run.latencies, run.seconds = answered_within(journeys, began, window, run.cut_short)
+    run.updates = len(run.latencies)
     cutoff = began + window if run.cut_short else float("inf")
-    answered = [
-        (at, latency)
-        for j in journeys
-        for at, latency in zip(j.answered_at, j.latencies, strict=True)
-        if at <= cutoff
-    ]
-    run.updates = len(answered)
-    run.latencies = [latency for _, latency in answered]
     run.completed = sum(1 for j in journeys if j.saved and j.last_answer <= cutoff)
-    ended = max((at for at, _ in answered), default=began)
-    run.seconds = max(window if run.cut_short else ended - began, 1e-9)
     problems = sorted({j.problem for j in journeys if j.problem})
     if run.completed < len(journeys) and not run.cut_short:
         unfinished = len(journeys) - run.completed

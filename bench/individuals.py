@@ -38,6 +38,22 @@ class Journey:
     last_answer: float = 0.0
 
 
+def answered_within(
+    journeys: Sequence[Journey], began: float, window: float, cut_short: bool
+) -> tuple[list[float], float]:
+    """The latencies of the answers to count and the seconds they span: the whole run, or,
+    when the window cut it short, the answers within it."""
+    cutoff = began + window if cut_short else float("inf")
+    answered = [
+        (at, latency)
+        for j in journeys
+        for at, latency in zip(j.answered_at, j.latencies, strict=True)
+        if at <= cutoff
+    ]
+    ended = max((at for at, _ in answered), default=began)
+    return [latency for _, latency in answered], max(window if cut_short else ended - began, 1e-9)
+
+
 @dataclass(frozen=True)
 class Move:
     """Either press ``data`` on ``message_id`` or type ``text``."""

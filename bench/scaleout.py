@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from bench import bots, seeding
 from bench.databases import TempDatabases
-from bench.individuals import Journey, crowd
+from bench.individuals import Journey, answered_within, crowd
 from bench.proc import BotProcess
 from bench.recorder import AnswerRecorder
 from bench.stats import fmt, ms, percentile
@@ -287,17 +287,8 @@ async def _drive(
 
 
 def _summarise(result: ScaleOutRun, journeys: list[Journey], began: float, window: float) -> None:
-    cutoff = began + window if result.cut_short else float("inf")
-    answered = [
-        (at, latency)
-        for j in journeys
-        for at, latency in zip(j.answered_at, j.latencies, strict=True)
-        if at <= cutoff
-    ]
-    result.updates = len(answered)
-    result.latencies = [latency for _, latency in answered]
-    ended = max((at for at, _ in answered), default=began)
-    result.seconds = max(window if result.cut_short else ended - began, 1e-9)
+    result.latencies, result.seconds = answered_within(journeys, began, window, result.cut_short)
+    result.updates = len(result.latencies)
     unsaved = sum(1 for j in journeys if not j.saved)
     if unsaved and not result.cut_short:
         result.problems.append(f"{unsaved} of {len(journeys)} did not save their answers")
