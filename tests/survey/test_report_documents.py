@@ -4,12 +4,10 @@ line that says in one line what to write instead."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import math
 import warnings
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
@@ -21,11 +19,18 @@ from bot.cli import main as cli
 from bot.models.survey import InvitationStatus
 from bot.platform.clock import ManualClock
 from bot.platform.config import Settings
-from bot.runner import open_services
 from bot.survey import report as reports
 from bot.survey import report_chart, report_formats, report_texts, report_xlsx
 from tests.survey.support import png_text
-from tests.survey.test_reports import MARCH, build, given, invitation, response, two_units
+from tests.survey.test_reports import (
+    MARCH,
+    build,
+    five_answers_for_the_command_line,
+    given,
+    invitation,
+    response,
+    two_units,
+)
 
 BOM = b"\xef\xbb\xbf"
 
@@ -141,23 +146,7 @@ def command_line(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> ManualClock:
     """The command line against a database with five answers in March 2026."""
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    services = open_services(settings, clock)
-
-    async def seed() -> None:
-        async with services.db.transaction() as session:
-            unit, _other = await two_units(session, clock)
-            for step in (5, 4, 3, 5, 5):
-                session.add(response([unit], given(step)))
-                session.add(invitation([unit], InvitationStatus.EXPIRED, now=clock.now()))
-        await services.db.dispose()
-
-    asyncio.run(seed())
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SAMORDNA_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("SAMORDNA_KEY_FILE", str(settings.resolved_key_file))
-    monkeypatch.setenv("SAMORDNA_DATA_DIR", str(settings.data_dir))
-    return clock
+    return five_answers_for_the_command_line(settings, tmp_path, monkeypatch)
 
 
 def one_line(capsys: pytest.CaptureFixture[str]) -> str:

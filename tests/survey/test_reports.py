@@ -286,7 +286,15 @@ async def test_chart_csv_and_caption_say_the_same(services: Services, clock: Man
     assert "Svar: n = 6" in caption and "Enkäten erbjuden: 100\xa0%" in caption
 
 
-def test_command_line_report(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def five_answers_for_the_command_line(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    comment: str | None = None,
+) -> ManualClock:
+    """A database with five answers in March 2026, and the command line run from ``tmp_path``
+    against it."""
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     services = open_services(settings, clock)
 
@@ -294,7 +302,7 @@ def test_command_line_report(settings: Settings, tmp_path: Path, monkeypatch: py
         async with services.db.transaction() as session:
             unit, _other = await two_units(session, clock)
             for step in (5, 4, 3, 5, 5):
-                session.add(response([unit], given(step), comment="Tydligare kallelse"))
+                session.add(response([unit], given(step), comment=comment))
                 session.add(invitation([unit], InvitationStatus.EXPIRED, now=clock.now()))
         await services.db.dispose()
 
@@ -303,6 +311,11 @@ def test_command_line_report(settings: Settings, tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("SAMORDNA_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("SAMORDNA_KEY_FILE", str(settings.resolved_key_file))
     monkeypatch.setenv("SAMORDNA_DATA_DIR", str(settings.data_dir))
+    return clock
+
+
+def test_command_line_report(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    five_answers_for_the_command_line(settings, tmp_path, monkeypatch, comment="Tydligare kallelse")
     base = ["report", "--from", "2026-03-01", "--to", "2026-03-31"]
     unit = ["--unit", "Socialtjänst Innerstaden, vuxen/missbruk"]
 
