@@ -107,6 +107,17 @@ async def _remove_lars_from_social(services: Services, proposal: Proposal) -> No
         await staff_service.remove(session, services.clock, lars, unit=social, actor="admin")
 
 
+async def _ida_can_come(services: Services, proposal: Proposal) -> None:
+    """Ida answers yes to the one proposed time."""
+    async with services.db.transaction() as session:
+        meeting = await meetings.load(session, proposal.meeting_id)
+        assert meeting is not None
+        [slot] = meetings.open_slots(meeting)
+    await _press(
+        services, IDA, "mtg_slot", meeting_id=proposal.meeting_id, slot=slot.id, a=slots.YES
+    )
+
+
 async def _press(services: Services, telegram_id: int, action: str, **payload: object) -> Outcome:
     """A press on a button of ``action`` with ``payload``, as the bot would have issued it."""
     async with services.db.transaction() as session:
@@ -123,14 +134,8 @@ async def test_the_others_yes_books_the_time_once_a_participant_is_removed(
     proposal = await _proposed(services)
     await factories.deliver_due(services, double)
     [asked] = [m for m in double.messages_in(IDA) if "proposes times" in m.text]
-    async with services.db.transaction() as session:
-        meeting = await meetings.load(session, proposal.meeting_id)
-        assert meeting is not None
-        [slot] = meetings.open_slots(meeting)
     # Ida can come; Lars has not answered when he is taken out of social services.
-    await _press(
-        services, IDA, "mtg_slot", meeting_id=proposal.meeting_id, slot=slot.id, a=slots.YES
-    )
+    await _ida_can_come(services, proposal)
     assert (await meeting_by_id(services, proposal.meeting_id)).status == MeetingStatus.SCHEDULING
     await _remove_lars_from_social(services, proposal)
 
@@ -156,13 +161,7 @@ async def test_a_removed_participant_is_not_asked_about_the_times(
     card = await _press(services, SARA, meetings.OPEN_CARD, meeting_id=proposal.meeting_id)
     assert "(1 of 2 can come)" in card.screens[0].text  # Sara and Ida; Lars is not counted
     # Nor is the proposal waiting for him: Ida's yes is the last one it needs.
-    async with services.db.transaction() as session:
-        meeting = await meetings.load(session, proposal.meeting_id)
-        assert meeting is not None
-        [slot] = meetings.open_slots(meeting)
-    await _press(
-        services, IDA, "mtg_slot", meeting_id=proposal.meeting_id, slot=slot.id, a=slots.YES
-    )
+    await _ida_can_come(services, proposal)
     assert (await meeting_by_id(services, proposal.meeting_id)).status == MeetingStatus.INVITED
 
 
