@@ -12,8 +12,8 @@ from bot.models import Role
 from bot.platform.clock import SystemClock
 from bot.platform.config import Settings
 from tests import factories
-from tests.processes import BotProcess, Sender
-from tests.runner.test_multiprocess import counts, due_rows, until
+from tests.processes import BotProcess, Sender, due_rows
+from tests.runner.test_multiprocess import FIRST_CHAT, counts, until
 
 SIGRID = 7_301_442_019
 FREE_NAME = "Sigrid Quarnström-Ödegaard"
@@ -52,7 +52,7 @@ async def test_debug_log_holds_no_free_text_and_no_telegram_id(
 async def test_a_429_is_one_warning_line_with_the_wait(
     settings: Settings, services: Services, double: BotApiDouble, tmp_path: Path
 ) -> None:
-    await due_rows(services, 1, chats=1)
+    await due_rows(services, 1, chats=1, first_chat=FIRST_CHAT)
     double.inject(Fault(method="sendMessage", status=429, retry_after=1, times=1))
     log = tmp_path / "sender.log"
     sender = Sender(settings, log, SAMORDNA_LOG_LEVEL="INFO")
