@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import access, actions, buttons
@@ -29,7 +28,7 @@ from bot.preparation.service import (
     home_units,
     kind_label,
     meeting_facts,
-    preparable_meetings,
+    persons_meetings,
     saved_preparation,
     shares_answers,
     summary_lines,
@@ -88,28 +87,24 @@ LATER_OK = N_("Okay. Send /prepare whenever you want to get ready for it.")
 
 async def prepare(turn: Turn) -> Outcome:
     """/prepare: the one upcoming meeting at once, a choice between several, or a kind no."""
-    individual = await access.individual_by_telegram(turn.session, turn.telegram_id)
+    now = turn.clock.now()
+    found = await persons_meetings(turn.session, turn.telegram_id, now)
+    individual, meetings = found.individual, found.meetings
     if individual is None:
         return Outcome.message(turn.tr.gettext(NOT_CONNECTED))
-    now = turn.clock.now()
-    meetings = await preparable_meetings(turn.session, individual.id, now)
     if len(meetings) == 1:
-        return await start(turn, meetings[0], individual)
+        return await start(turn, meetings[0], individual, found.saved)
     if not meetings:
         call = units.call_line(turn.tr, await home_units(turn.session, individual, now))
         return Outcome.message(summary_lines(turn.tr.gettext(NO_MEETING), call))
-    return await _choose(turn, meetings, individual)
+    return await _choose(turn, meetings, individual, {m for m, p in found.saved.items() if p})
 
 
-async def _choose(turn: Turn, meetings: Sequence[Meeting], individual: Individual) -> Outcome:
+async def _choose(
+    turn: Turn, meetings: Sequence[Meeting], individual: Individual, done: set[int]
+) -> Outcome:
+    """``done``: the meetings the person has saved answers for, marked with a tick."""
     group = f"prepare:{individual.id}:{turn.clock.now().timestamp():.0f}"
-    done = set(
-        await turn.session.scalars(
-            select(Preparation.meeting_id).where(
-                Preparation.meeting_id.in_([m.id for m in meetings])
-            )
-        )
-    )
     choices: list[list[Button]] = []
     for meeting in meetings:
         when = (
@@ -158,9 +153,14 @@ async def later(turn: Turn, payload: dict[str, Any]) -> Outcome:
     return Outcome([Screen(turn.tr.gettext(LATER_OK))], replace=False)
 
 
-async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome:
+async def start(
+    turn: Turn,
+    meeting: Meeting,
+    individual: Individual,
+    saved: Mapping[int, Preparation | None] | None = None,
+) -> Outcome:
     """Open the flow for this meeting: where it was left, at the review of what was sent
-    before, or from the start."""
+    before, or from the start. ``saved``: what was saved for the meeting, when already read."""
     tr = turn.tr
     facts = await meeting_facts(turn.session, meeting)
     consents = await access.active_consents(turn.session, individual.id, turn.clock.now())
@@ -175,9 +175,13 @@ async def start(turn: Turn, meeting: Meeting, individual: Individual) -> Outcome
     earlier: dict[str, Any] | None = None
     opening = _intro(tr, facts)
     if open_state is None:
-        saved = await saved_preparation(turn.session, meeting.id)
-        if saved is not None:
-            earlier = dict(saved.answers)
+        prepared = (
+            saved[meeting.id]
+            if saved is not None and meeting.id in saved
+            else await saved_preparation(turn.session, meeting.id)
+        )
+        if prepared is not None:
+            earlier = dict(prepared.answers)
             opening = tr.gettext(INTRO_AGAIN)
     call = units.call_line(tr, [facts.contact] if facts.contact else [])
     closing = "\n".join(p for p in (_sharing_line(tr, facts, shares_answers(consent)), call) if p)

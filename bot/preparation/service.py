@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat import access, audit
 from bot.meetings import distribution
 from bot.meetings import lifecycle as meetings
-from bot.models import Consent, FlowState, Individual, Staff, Unit
+from bot.models import Consent, FlowState, Individual, Staff, StaffMembership, Unit
 from bot.models.meetings import (
     Meeting,
     MeetingStatus,
@@ -48,6 +48,8 @@ EXPLAIN = {
 }
 
 PREPARED_TYPES = (MeetingType.GFI, MeetingType.SIP, MeetingType.SIP_FOLLOWUP)
+# The statement's side of :func:`can_prepare`; the time is checked on the loaded rows.
+_PREPARABLE = (Meeting.status.in_(meetings.OPEN), Meeting.type.in_(PREPARED_TYPES))
 
 
 SUMMARY_ACTION = "preparation_summary"
@@ -190,18 +192,51 @@ async def preparable_meetings(
     """The person's meetings open for preparation: booked ones by time, then requests."""
     rows = await session.scalars(
         select(Meeting)
-        .where(
-            Meeting.individual_id == individual_id,
-            Meeting.status.in_(meetings.OPEN),
-            Meeting.type.in_(PREPARED_TYPES),
-        )
+        .where(Meeting.individual_id == individual_id, *_PREPARABLE)
         .order_by(Meeting.id)
     )
-    found = [m for m in rows if can_prepare(m, now)]
+    return in_preparation_order(list(rows), now)
+
+
+@dataclass(frozen=True)
+class PersonsMeetings:
+    """/prepare's first read: the person, their meetings open for preparation, and what was
+    saved for each before."""
+
+    individual: Individual | None
+    meetings: list[Meeting]
+    saved: dict[int, Preparation | None]
+
+
+async def persons_meetings(
+    session: AsyncSession, telegram_id: int, now: datetime
+) -> PersonsMeetings:
+    """One statement for what three would read: /prepare is the step everyone starts with."""
+    rows = (
+        await session.execute(
+            select(Individual, Meeting, Preparation)
+            .outerjoin(Meeting, and_(Meeting.individual_id == Individual.id, *_PREPARABLE))
+            .outerjoin(Preparation, Preparation.meeting_id == Meeting.id)
+            .where(Individual.telegram_id == telegram_id)
+            .order_by(Meeting.id)
+        )
+    ).all()
+    if not rows:
+        return PersonsMeetings(None, [], {})
+    found = [meeting for _, meeting, _ in rows if meeting is not None]
+    saved: dict[int, Preparation | None] = {
+        meeting.id: prepared for _, meeting, prepared in rows if meeting is not None
+    }
+    return PersonsMeetings(rows[0][0], in_preparation_order(found, now), saved)
+
+
+def in_preparation_order(found: Sequence[Meeting], now: datetime) -> list[Meeting]:
+    """Those open for preparation now: booked ones by time, then requests."""
+    open_now = [m for m in found if can_prepare(m, now)]
     timed = sorted(
-        (m for m in found if not before_times(m)), key=lambda m: (m.starts_at or now, m.id)
+        (m for m in open_now if not before_times(m)), key=lambda m: (m.starts_at or now, m.id)
     )
-    return timed + [m for m in found if before_times(m)]
+    return timed + [m for m in open_now if before_times(m)]
 
 
 def is_upcoming(meeting: Meeting, now: datetime) -> bool:
@@ -238,16 +273,28 @@ async def meeting_facts(session: AsyncSession, meeting: Meeting) -> MeetingFacts
     individual = await session.get(Individual, meeting.individual_id)
     if individual is None:
         return None
-    coordinator = (
-        await session.get(Staff, meeting.requester_staff_id)
-        if meeting.requester_staff_id is not None
-        else None
-    )
-    if coordinator is not None and coordinator.removed_at is not None:
-        coordinator = None
+    coordinator, coordinators_units = await _coordinator(session, meeting.requester_staff_id)
     involved = await involved_units(session, meeting)
-    contact = await _contact_unit(session, involved, coordinator)
+    contact = _contact_unit(involved, coordinators_units)
     return MeetingFacts(meeting, individual, coordinator, involved, contact)
+
+
+async def _coordinator(
+    session: AsyncSession, staff_id: int | None
+) -> tuple[Staff | None, set[int]]:
+    """The requesting staff member, unless removed, and their units, in one statement."""
+    if staff_id is None:
+        return None, set()
+    rows = (
+        await session.execute(
+            select(Staff, StaffMembership.unit_id)
+            .outerjoin(StaffMembership, StaffMembership.staff_id == Staff.id)
+            .where(Staff.id == staff_id, Staff.removed_at.is_(None))
+        )
+    ).all()
+    if not rows:
+        return None, set()
+    return rows[0][0], {unit_id for _, unit_id in rows if unit_id is not None}
 
 
 def case_units(facts: MeetingFacts, consents: Sequence[Consent]) -> list[Unit]:
@@ -258,15 +305,11 @@ def case_units(facts: MeetingFacts, consents: Sequence[Consent]) -> list[Unit]:
     return facts.units + sorted(covered.values(), key=lambda u: u.name)
 
 
-async def _contact_unit(
-    session: AsyncSession, involved: list[Unit], coordinator: Staff | None
-) -> Unit | None:
+def _contact_unit(involved: list[Unit], coordinators_units: set[int]) -> Unit | None:
     """The coordinator's unit among those involved; the individual's way to a human."""
-    if coordinator is not None:
-        roles = await access.roles_of(session, coordinator.id)
-        for unit in involved:
-            if unit.id in roles:
-                return unit
+    for unit in involved:
+        if unit.id in coordinators_units:
+            return unit
     return involved[0] if involved else None
 
 
