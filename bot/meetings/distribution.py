@@ -234,10 +234,14 @@ async def send_digest(session: AsyncSession, services: Services, unit_id: int, d
     return queued
 
 
-async def after_assignment(session: AsyncSession, clock: Clock, meeting: Meeting) -> None:
+async def after_assignment(
+    session: AsyncSession, clock: Clock, meeting: Meeting, joined: Staff | None = None
+) -> None:
     """Once every target unit has someone, the requester is asked to find a time. While times
-    are proposed, whoever left is no longer waited for."""
+    are proposed, whoever left is no longer waited for, and whoever ``joined`` is asked."""
     if meeting.status == MeetingStatus.SCHEDULING:
+        if joined is not None:
+            await slots.ask_newcomer(session, clock, meeting, joined)
         await slots.evaluate(session, clock, meeting)
         return
     if meeting.status != MeetingStatus.REQUESTED or not meetings.everyone_assigned(meeting):

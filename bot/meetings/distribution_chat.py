@@ -236,7 +236,7 @@ async def assign(turn: Turn, payload: dict[str, Any]) -> Outcome:
             to=[requester],
             exclude=[view.staff.id, chosen.id],
         )
-    await after_assignment(session, clock, meeting)
+    await after_assignment(session, clock, meeting, joined=chosen)
     notice = tr.gettext(ASSIGNED_NOTICE).format(name=chosen.name)
     return await staff_card(turn, view.staff, meeting, notice=notice)
 
@@ -281,6 +281,7 @@ async def add_person(turn: Turn, payload: dict[str, Any]) -> Outcome:
         exclude=[view.staff.id],
         buttons=[[meetings.button(OPEN_REQUEST, meetings.OPEN_CARD, meeting_id=meeting.id)]],
     )
+    await after_assignment(session, clock, meeting, joined=chosen)
     notice = tr.gettext(ADDED_NOTICE).format(name=chosen.name)
     return await staff_card(turn, view.staff, meeting, notice=notice)
 

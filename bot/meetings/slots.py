@@ -172,6 +172,32 @@ async def propose(
     return others
 
 
+async def ask_newcomer(
+    session: AsyncSession, clock: Clock, meeting: Meeting, person: Staff
+) -> None:
+    """Someone assigned while times are proposed is waited for like the others, so they get
+    the same question the others got; without it the proposal would wait for them unasked."""
+    slots = meetings.open_slots(meeting)
+    if meeting.status != MeetingStatus.SCHEDULING or not slots:
+        return
+    if all(s.responses.get(str(person.id)) in (YES, NO) for s in slots):
+        return
+    proposer = await session.get(Staff, slots[0].proposed_by_staff_id or 0)
+    await meetings.tell_staff(
+        session,
+        clock,
+        meeting,
+        f"proposed:{int(clock.now().timestamp())}",
+        PROPOSED,
+        {
+            "who": proposer.name if proposer else "–",
+            "type": outbox.msg_param(meetings.TYPE_LABELS[meeting.type]),
+        },
+        to=[person],
+        buttons=[[meetings.button(ANSWER_LABEL, meetings.ANSWER_SLOTS, meeting_id=meeting.id)]],
+    )
+
+
 async def finish_proposal(
     session: AsyncSession, clock: Clock, state: FlowState, tr: Translator
 ) -> str:

@@ -5,7 +5,8 @@ really start, and does it work for the person?
   working days (default 5), that contact has started.
 - The individual: a set number of days later (default 14) they are asked whether it has
   started and works for them; without consent to reminders (also when that part is turned
-  off before the question goes), the referring staff member is asked to check instead.
+  off, or a new consent leaves it out, before the question goes), the referring staff member
+  is asked to check instead. Reminders turned on again before that check: the person is asked.
 - The referring staff member hears every answer. A missing answer, or a "no", is a nudge to
   them; if it still stands some working days later (default 3), the referring unit's
   distributors hear it too. "I have followed it up" ends the nudging.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import access
@@ -204,7 +205,23 @@ async def plan_transition_check(
             session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
         )
         return check
+    await _ask_person(session, clock, check, person, meeting)
+    return check
+
+
+async def _ask_person(
+    session: AsyncSession,
+    clock: Clock,
+    check: TransitionCheck,
+    person: Individual,
+    meeting: Meeting | None,
+    again: str = "",
+) -> None:
+    """The question to the person at the check's time, and the nudges that follow if they do
+    not answer. ``again`` tells a later round's messages apart from the first one's."""
+    settings = settings_of(session)
     home = await contacts.home_unit(session, person, meeting)
+    unit = await session.get(Unit, check.unit_id)
     row = await contacts.notify_individual(
         session,
         clock,
@@ -214,8 +231,8 @@ async def plan_transition_check(
         unit=home,
         params={
             "check_id": check.id,
-            "date": outbox.date_param(referred_at),
-            "unit": unit.name,
+            "date": outbox.date_param(check.referred_at),
+            "unit": unit.name if unit else "–",
             "contact": contacts.call_line(home),
         },
         buttons=[
@@ -224,17 +241,32 @@ async def plan_transition_check(
             [{"label": NOT_STARTED_LABEL, "action": NOT_STARTED_ACTION, "payload": _own(check)}],
         ],
         due_at=check.ask_at,
-        dedupe_key=f"transition:{check.id}",
+        dedupe_key=f"transition:{check.id}{again}",
         subject=subject(check),
     )
     if row is not None:
         check.ask_at = row.due_at
     silent_from = check.ask_at + timedelta(days=settings.transition_answer_days)
     await tell_referrer(
-        session, clock, check, KIND_TRANSITION_SILENT, TRANSITION_SILENT, silent_from
+        session,
+        clock,
+        check,
+        KIND_TRANSITION_SILENT,
+        TRANSITION_SILENT,
+        silent_from,
+        key=f"{KIND_TRANSITION_SILENT}:{check.id}{again}",
     )
-    await escalate(session, clock, check, PERSON, SILENT, silent_from)
-    return check
+    await escalate(session, clock, check, PERSON, SILENT, silent_from, again=again)
+
+
+async def _round(session: AsyncSession, check: TransitionCheck, kind: str) -> str:
+    """ "" the first time a message of ``kind`` is queued for the check, then ":1", ":2"…"""
+    earlier = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.subject == subject(check), OutboxMessage.kind == kind)
+    )
+    return f":{earlier}" if earlier else ""
 
 
 async def _ask_unit(session: AsyncSession, clock: Clock, check: TransitionCheck) -> None:
@@ -342,6 +374,8 @@ async def escalate(
     side: str,
     problem: str,
     from_moment: datetime,
+    *,
+    again: str = "",
 ) -> None:
     """If the problem still stands some working days after the referrer heard of it, the
     referring unit's distributors hear it too."""
@@ -364,7 +398,7 @@ async def escalate(
             message=ESCALATED,
             params=params,
             due_at=due,
-            dedupe_key=f"{KIND_ESCALATED}:{check.id}:{side}:{problem}:s{distributor.id}",
+            dedupe_key=f"{KIND_ESCALATED}:{check.id}:{side}:{problem}:s{distributor.id}{again}",
             subject=subject(check),
             buttons=[
                 [{"label": FOLLOWED_UP_LABEL, "action": FOLLOWED_UP_ACTION, "payload": _own(check)}]
@@ -386,13 +420,17 @@ async def close(session: AsyncSession, clock: Clock, check: TransitionCheck, rea
 @events.listen(events.CONSENT_CHANGED)
 async def _on_consent_changed(event: events.Event) -> None:
     """No to reminders before the question is sent: the referrer checks instead, as when the
-    person never had consent to reminders."""
+    person never had consent to reminders. Yes again before that check: the person is asked
+    after all, and the referrer's check is dropped before they ever saw it."""
     individual_id = event.data.get("individual_id")
-    stopped = event.data.get("part") == "reminders" and event.data.get("given") is False
-    if not stopped or not isinstance(individual_id, int):
+    given = event.data.get("given")
+    if event.data.get("part") != "reminders" or not isinstance(individual_id, int):
         return
     for check in await open_for(event.session, individual_id):
-        await _hand_to_referrer(event.session, event.clock, check)
+        if given is False:
+            await _hand_to_referrer(event.session, event.clock, check)
+        elif given is True:
+            await _ask_again(event.session, event.clock, check)
 
 
 async def _hand_to_referrer(session: AsyncSession, clock: Clock, check: TransitionCheck) -> None:
@@ -414,9 +452,30 @@ async def _hand_to_referrer(session: AsyncSession, clock: Clock, check: Transiti
         if row.params.get("side") == PERSON and row.params.get("why") == SILENT:
             row.status = OutboxStatus.CANCELLED
             row.claimed_until = None
+    again = await _round(session, check, KIND_TRANSITION_STAFF_CHECK)
     await tell_referrer(
-        session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
+        session,
+        clock,
+        check,
+        KIND_TRANSITION_STAFF_CHECK,
+        TRANSITION_STAFF_CHECK,
+        check.ask_at,
+        key=f"{KIND_TRANSITION_STAFF_CHECK}:{check.id}{again}",
     )
+
+
+async def _ask_again(session: AsyncSession, clock: Clock, check: TransitionCheck) -> None:
+    """While the referrer's check has not gone out, the person is asked at its time instead:
+    the same question, and the same nudges if they do not answer."""
+    person = await session.get(Individual, check.individual_id)
+    if check.answer is not None or person is None or person.telegram_id is None:
+        return
+    waiting = await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION_STAFF_CHECK)
+    if not waiting:
+        return
+    meeting = await session.get(Meeting, check.meeting_id)
+    again = await _round(session, check, KIND_TRANSITION)
+    await _ask_person(session, clock, check, person, meeting, again)
 
 
 @events.listen(events.CASE_CLOSED)

@@ -26,7 +26,9 @@ async def consent_given(happened: events.Event) -> None:
 
 @events.listen(events.CONSENT_CHANGED)
 async def consent_changed(happened: events.Event) -> None:
-    _count_on_commit(happened.session.sync_session, "changed")
+    """A part the person turned; a new consent that differs from the old is counted as given."""
+    if not happened.data.get("renewed"):
+        _count_on_commit(happened.session.sync_session, "changed")
 
 
 @events.listen(events.CONSENT_WITHDRAWN)

@@ -79,7 +79,11 @@ async def give(
     text_locale: str,
     text_version: int = conversation.VERSION,
 ) -> Consent:
-    """Store what the person agreed to, exactly as shown to them (version and hash)."""
+    """Store what the person agreed to, exactly as shown to them (version and hash).
+
+    The newest consent in force is the one that counts, so a part that differs from the one
+    it follows changes at once: listeners hear it as a change of that part, as if turned."""
+    before = await active(session, individual.id, clock.now())
     record = Consent(
         individual_id=individual.id,
         text_version=text_version,
@@ -114,6 +118,19 @@ async def give(
     await events.emit(
         events.CONSENT_GIVEN, session, clock, individual_id=individual.id, consent_id=record.id
     )
+    turned = [
+        p for p in conversation.PARTS if before and getattr(before[0], p) != getattr(record, p)
+    ]
+    for part in turned:
+        await events.emit(
+            events.CONSENT_CHANGED,
+            session,
+            clock,
+            individual_id=individual.id,
+            part=part,
+            given=bool(getattr(record, part)),
+            renewed=True,
+        )
     return record
 
 

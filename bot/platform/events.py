@@ -26,7 +26,8 @@ MEETING_ENDED = "meeting_ended"
 INDIVIDUAL_CANNOT_COME = "individual_cannot_come"
 CONSENT_GIVEN = "consent_given"
 CONSENT_WITHDRAWN = "consent_withdrawn"
-# One part of a consent was turned on or off (``individual_id``, ``part``, ``given``).
+# One part of a consent was turned on or off (``individual_id``, ``part``, ``given``), also
+# by a new consent that differs from the one in force before it (then ``renewed`` is True).
 CONSENT_CHANGED = "consent_changed"
 INDIVIDUAL_ERASED = "individual_erased"
 CONSENT_EXPIRED = "consent_expired"

@@ -1,10 +1,12 @@
 """Transitions checked from both sides: the receiving unit confirms, the person says whether it
 works, and a silent or "no" answer comes back to the referrer and then to their unit's
-distributors, until someone has followed it up."""
+distributors, until someone has followed it up. The person's question follows their consent to
+reminders until it is asked."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -37,6 +39,10 @@ from tests.nudges.test_nudges import (
 )
 
 DORA, HUGO, OLLE = 2005, 2006, 2007  # distributors: the clinic, Sara's unit, Väster
+ASKED = "How is it going"
+STAFF_CHECK = "Time to check whether the contact"
+SILENT = "has not answered whether their contact"
+STUCK = "the person has not answered whether it works"
 
 
 @pytest.fixture(autouse=True)
@@ -234,3 +240,138 @@ async def test_a_question_no_longer_covered_by_consent_is_not_sent(
     # The referrer still hears that there is no answer, and checks with Anna.
     await deliver_at(dispatcher, clock, local(2026, 3, 19, 10, 0))
     assert len(received(double, SARA, "has not answered whether their contact")) == 1
+
+
+# The question follows the consent to reminders until it is asked: turned off, or left out of
+# a new consent, the referrer checks instead and never hears "has not answered"; turned on again
+# before the referrer's check, the person is asked after all.
+
+
+async def _reminders(services: Services, clock: ManualClock, anna_id: int, given: bool) -> None:
+    """Anna turns the reminders part of her consent on or off with /consent."""
+    async with services.db.transaction() as session:
+        anna = await session.get(Individual, anna_id)
+        assert anna is not None
+        await consent.change_part(session, clock, anna, "reminders", given)
+
+
+async def test_reminders_on_again_before_the_check_ask_the_person_after_all(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    w = await world(services, clock)
+    await distributors(services, clock, w)
+    await refer(services, clock, w, w.clinic_id)
+    clock.set(local(2026, 3, 3, 12, 0))
+    await _reminders(services, clock, w.anna_id, False)
+    clock.set(local(2026, 3, 5, 12, 0))
+    await _reminders(services, clock, w.anna_id, True)
+
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    [ask] = received(double, ANNA, ASKED)
+    assert ask.text.startswith(
+        "Hi! At the meeting on 2 March 2026 you were referred to Beroendemottagningen."
+    )
+    assert received(double, SARA, STAFF_CHECK) == []
+    # Her answer reaches Sara as anyone's would.
+    await press(services, ANNA, button(ask, "It has started and works"))
+    await dispatcher.drain()
+    assert received(double, SARA, "says their contact with Beroendemottagningen has started")
+    await deliver_at(dispatcher, clock, local(2026, 3, 26, 10, 0))
+    assert received(double, SARA, STAFF_CHECK) == []
+    assert received(double, SARA, SILENT) == []
+    assert len(received(double, ANNA, ASKED)) == 1
+
+
+async def test_asked_after_all_and_silent_the_referrer_and_then_the_unit_hear(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    w = await world(services, clock)
+    await distributors(services, clock, w)
+    await refer(services, clock, w, w.clinic_id)
+    await _reminders(services, clock, w.anna_id, False)
+    await _reminders(services, clock, w.anna_id, True)
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    assert len(received(double, ANNA, ASKED)) == 1
+    await deliver_at(dispatcher, clock, local(2026, 3, 19, 10, 0))
+    assert len(received(double, SARA, SILENT)) == 1
+    await deliver_at(dispatcher, clock, local(2026, 3, 26, 10, 0))
+    assert len(received(double, HUGO, STUCK)) == 1
+    assert received(double, SARA, STAFF_CHECK) == []
+
+
+async def test_off_on_and_off_again_the_referrer_checks_once(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    w = await world(services, clock)
+    await distributors(services, clock, w)
+    await refer(services, clock, w, w.clinic_id)
+    for given in (False, True, False):
+        await _reminders(services, clock, w.anna_id, given)
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    assert received(double, ANNA, ASKED) == []
+    assert len(received(double, SARA, STAFF_CHECK)) == 1
+    await deliver_at(dispatcher, clock, local(2026, 3, 26, 10, 0))
+    assert received(double, SARA, SILENT) == []
+    assert received(double, HUGO, STUCK) == []
+
+
+async def test_reminders_on_after_the_referrer_checked_ask_nobody(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    w = await world(services, clock)
+    await refer(services, clock, w, w.clinic_id)
+    await _reminders(services, clock, w.anna_id, False)
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    assert len(received(double, SARA, STAFF_CHECK)) == 1
+    clock.set(local(2026, 3, 17, 12, 0))
+    await _reminders(services, clock, w.anna_id, True)
+    await deliver_at(dispatcher, clock, local(2026, 3, 26, 10, 0))
+    assert received(double, ANNA, ASKED) == []
+    assert received(double, SARA, SILENT) == []
+
+
+async def test_a_consent_renewed_without_reminders_hands_the_question_to_the_referrer(
+    services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
+) -> None:
+    """Anna's consent runs out on 10 March; on 5 March she renews it, saying no to reminders."""
+    w = await world(services, clock)
+    await distributors(services, clock, w)
+    await refer(services, clock, w, w.clinic_id)
+    async with services.db.transaction() as session:
+        old = await session.scalar(select(Consent).where(Consent.individual_id == w.anna_id))
+        assert old is not None
+        old.valid_until = local(2026, 3, 10)
+    clock.set(local(2026, 3, 5, 12, 0))
+    async with services.db.transaction() as session:
+        anna = await session.get(Individual, w.anna_id)
+        units = list(
+            await session.scalars(select(Unit).where(Unit.id.in_([w.home_id, w.clinic_id])))
+        )
+        assert anna is not None
+        await consent.give(
+            session,
+            clock,
+            anna,
+            unit_list=units,
+            reminders=False,
+            sharing=True,
+            survey=True,
+            months=6,
+            valid_until=clock.now() + timedelta(days=180),
+            text_hash="1" * 64,
+            text_locale="en",
+        )
+    clock.set(local(2026, 3, 10, 0, 15))
+    async with services.db.transaction() as session:
+        await consent.expire_due(session, clock, retention=timedelta(days=30))
+
+    await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
+    assert received(double, ANNA, ASKED) == []
+    assert [m.text for m in received(double, SARA, STAFF_CHECK)] == [
+        f"Time to check whether the contact of {w.case_ref} with Beroendemottagningen has "
+        "started. They were referred at the meeting on 2 March 2026. I cannot ask them here, "
+        "so please check with them."
+    ]
+    await deliver_at(dispatcher, clock, local(2026, 3, 26, 10, 0))
+    assert received(double, SARA, SILENT) == []
+    assert received(double, HUGO, STUCK) == []

@@ -145,6 +145,26 @@ async def test_consent_events_are_counted_only_when_their_change_commits(
     assert count("withdrawn") == withdrawn
 
 
+async def test_a_new_consent_that_differs_from_the_old_counts_as_given_not_changed(
+    services: Services, clock: ManualClock
+) -> None:
+    def count(event: str) -> float:
+        return float(metrics.CONSENT.labels(event)._value.get())
+
+    changed = count("changed")
+    data = {"part": "reminders", "given": False}
+    async with services.db.transaction() as session:
+        await consent_counts.consent_changed(
+            events.Event(events.CONSENT_CHANGED, session, clock, {**data, "renewed": True})
+        )
+    assert count("changed") == changed
+    async with services.db.transaction() as session:
+        await consent_counts.consent_changed(
+            events.Event(events.CONSENT_CHANGED, session, clock, data)
+        )
+    assert count("changed") == changed + 1
+
+
 def _caused(error: TelegramError, cause: BaseException) -> TelegramError:
     error.__cause__ = cause
     return error
