@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -55,18 +56,51 @@ class Claimed:
     attempts: int
 
 
+# The updates a handler marked handled in its transaction, for the worker task handling them.
+_MARKED: ContextVar[set[int] | None] = ContextVar("inbox_marked", default=None)
+
+
+def marking() -> set[int]:
+    """Called by the worker task about to handle an update: the set :func:`noted_handled`
+    fills, within that task."""
+    marked: set[int] = set()
+    _MARKED.set(marked)
+    return marked
+
+
+def noted_handled(update_id: int) -> None:
+    """The handler's transaction marks ``update_id`` (if it commits: the worker only learns
+    that it need not hurry to mark the update itself)."""
+    marked = _MARKED.get()
+    if marked is not None:
+        marked.add(update_id)
+
+
 def wall_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def store(db: Database, received: Sequence[Received], now: datetime) -> None:
-    """Write the updates in one transaction.
+async def store(
+    db: Database,
+    received: Sequence[Received],
+    now: datetime,
+    *,
+    limit: int = 0,
+    lease: timedelta = timedelta(0),
+    skip_chats: Collection[int] = (),
+    finished: Collection[int] = (),
+) -> list[Claimed]:
+    """Write the updates in one transaction, and claim (as :func:`claim`) up to ``limit`` in it.
+
+    Claiming where the updates are stored spares a transaction and a wake-up per update: the
+    process that stores an update mostly has a free hand for it. Other processes are told only
+    of updates left unclaimed.
 
     An update Telegram sends again after it was handled is handled again: the stored update
     id keeps it from having a second effect, and a pressed button still gets its answer.
     """
     if not received:
-        return
+        return []
     rows = [
         {
             "update_id": r.update_id,
@@ -77,7 +111,8 @@ async def store(db: Database, received: Sequence[Received], now: datetime) -> No
         }
         for r in received
     ]
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
+    on_postgres = db.dialect == "postgresql"
+    dialect = postgresql if on_postgres else sqlite
     statement = dialect.insert(InboxUpdate).on_conflict_do_update(
         index_elements=["update_id"],
         set_={"handled_at": None, "claimed_until": None, "attempts": 0},
@@ -85,8 +120,12 @@ async def store(db: Database, received: Sequence[Received], now: datetime) -> No
     )
     async with db.transaction() as session:
         await session.execute(statement, rows)
-        if db.dialect == "postgresql":
+        notify = await _finish(session, on_postgres, finished, now)
+        claimed = await _take(session, on_postgres, limit, lease, skip_chats)
+        taken = {c.update_id for c in claimed}
+        if on_postgres and (notify or any(r.update_id not in taken for r in received)):
             await _notify(session)
+    return claimed
 
 
 async def claim(
@@ -109,19 +148,36 @@ async def claim(
     """
     if limit <= 0 and not finished:
         return []
-    now = wall_now()
+    on_postgres = db.dialect == "postgresql"
     async with db.transaction() as session:
-        if finished:
-            marked = await session.execute(
-                _FINISH, {"finished": list(finished), "at": finished_at or now}
-            )
-            if db.dialect == "postgresql" and int(getattr(marked, "rowcount", 0) or 0):
-                await _notify(session)
-        if limit <= 0:
-            return []
-        take = _claim_statement(db.dialect == "postgresql", bool(skip_chats))
-        params = {"now": now, "until": now + lease, "limit": limit, "skip": list(skip_chats)}
-        rows = (await session.execute(take, params)).all()
+        if await _finish(session, on_postgres, finished, finished_at or wall_now()):
+            await _notify(session)
+        return await _take(session, on_postgres, limit, lease, skip_chats)
+
+
+async def _finish(
+    session: AsyncSession, on_postgres: bool, finished: Collection[int], at: datetime
+) -> bool:
+    """Marks ``finished`` updates handled; True when the other processes should hear of it."""
+    if not finished:
+        return False
+    marked = await session.execute(_FINISH, {"finished": list(finished), "at": at})
+    return on_postgres and bool(int(getattr(marked, "rowcount", 0) or 0))
+
+
+async def _take(
+    session: AsyncSession,
+    on_postgres: bool,
+    limit: int,
+    lease: timedelta,
+    skip_chats: Collection[int],
+) -> list[Claimed]:
+    if limit <= 0:
+        return []
+    now = wall_now()
+    take = _claim_statement(on_postgres, bool(skip_chats))
+    params = {"now": now, "until": now + lease, "limit": limit, "skip": list(skip_chats)}
+    rows = (await session.execute(take, params)).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.update_id)
 
 

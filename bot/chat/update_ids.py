@@ -43,6 +43,7 @@ async def take(
         await session.execute(mark, {"id": update_id, "at": now})
     params = {"id": update_id, "user": telegram_id, "at": now}
     row = (await session.execute(take_id, params)).first()
+    inbox_store.noted_handled(update_id)
     return None if row is None else FirstTime(row[0])
 
 

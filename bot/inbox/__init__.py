@@ -48,10 +48,10 @@ class Inbox:
             url = settings.webhook_url or ""
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
             self.receiver = WebhookReceiver(
-                app.bot, services, keys, self.worker.wake, path=urlsplit(url).path, secret=secret
+                app.bot, services, keys, self.worker.receive, path=urlsplit(url).path, secret=secret
             )
         else:
-            self.receiver = Poller(app.bot, services, keys, self.worker.wake)
+            self.receiver = Poller(app.bot, services, keys, self.worker.receive)
         self.settings = settings
 
     async def start(self) -> None:

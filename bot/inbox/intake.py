@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from telegram import Bot, Update
 from bot.chat import inbox_store as store
 
 PURPOSE = b"samordna/inbox-chat/v1"
+
+# Stores received updates, raising when they could not be stored, and hands them on.
+Deliver = Callable[[Sequence[store.Received]], Awaitable[None]]
 
 
 class ChatKeys:

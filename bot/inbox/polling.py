@@ -14,15 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 
-from bot.chat import inbox_store as store
 from bot.chat.turn import Services
 from bot.inbox import intake
+from bot.inbox.intake import Deliver
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +38,15 @@ class Poller:
         bot: Bot,
         services: Services,
         keys: intake.ChatKeys,
-        on_stored: Callable[[], None],
+        deliver: Deliver,
         *,
         timeout: int = POLL_TIMEOUT,
     ) -> None:
+        """``deliver`` stores the updates (raising when it cannot) and hands them on."""
         self.bot = bot
         self.keys = keys
         self.services = services
-        self.on_stored = on_stored
+        self.deliver = deliver
         self.timeout = timeout
         self.offset: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -90,9 +90,8 @@ class Poller:
         if not payloads:
             return 0
         received = [self.keys.from_json(payload, self.bot) for payload in payloads]
-        await store.store(self.services.db, received, self.services.clock.now())
+        await self.deliver(received)
         self.offset = max(r.update_id for r in received) + 1
-        self.on_stored()
         return len(received)
 
     async def _get_updates(self) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -17,9 +16,9 @@ import tornado.httpserver
 import tornado.web
 from telegram import Bot, Update
 
-from bot.chat import inbox_store as store
 from bot.chat.turn import Services
 from bot.inbox import intake
+from bot.inbox.intake import Deliver
 from bot.platform.webhook_body import MAX_BODY_BYTES, BadBody, parse_update_body
 
 log = logging.getLogger(__name__)
@@ -55,15 +54,16 @@ class WebhookReceiver:
         bot: Bot,
         services: Services,
         keys: intake.ChatKeys,
-        on_stored: Callable[[], None],
+        deliver: Deliver,
         *,
         path: str,
         secret: str | None,
     ) -> None:
+        """``deliver`` stores the update (raising when it cannot) and hands it on."""
         self.bot = bot
         self.services = services
         self.keys = keys
-        self.on_stored = on_stored
+        self.deliver = deliver
         self.path = "/" + path.strip("/")
         self.secret = secret
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -81,11 +81,10 @@ class WebhookReceiver:
             log.warning("webhook request refused: %s", exc if isinstance(exc, BadBody) else "bad")
             return HTTPStatus.BAD_REQUEST
         try:
-            await store.store(self.services.db, [received], self.services.clock.now())
+            await self.deliver([received])
         except Exception:
             log.error("could not store an update; Telegram will send it again", exc_info=True)
             return HTTPStatus.SERVICE_UNAVAILABLE
-        self.on_stored()
         return HTTPStatus.OK
 
     async def start(self, listen: str, port: int, url: str) -> None:

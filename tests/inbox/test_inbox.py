@@ -4,6 +4,7 @@ once, and deleted a short while after."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from sqlalchemy.exc import OperationalError
 from telegram import Bot, Message, Update
 
 from bot.bot_api_double import BotApiDouble
+from bot.chat import inbox_store
+from bot.chat.inbox_store import Received
 from bot.chat.turn import Services
 from bot.inbox import purge_job
-from bot.inbox.intake import ChatKeys
+from bot.inbox.intake import ChatKeys, Deliver
 from bot.inbox.polling import Poller
 from bot.inbox.webhook import WebhookReceiver
 from bot.inbox.worker import for_handlers
@@ -68,6 +71,16 @@ def _update(update_id: int, words: str) -> bytes:
     ).encode()
 
 
+def _storing(services: Services, stored: list[int]) -> Deliver:
+    """Stores as the worker does, without handling; notes what was stored."""
+
+    async def deliver(received: Sequence[Received]) -> None:
+        await inbox_store.store(services.db, received, services.clock.now())
+        stored.extend(r.update_id for r in received)
+
+    return deliver
+
+
 async def test_the_webhook_says_200_only_once_the_update_is_stored(
     services: Services, tmp_path: Path
 ) -> None:
@@ -75,10 +88,10 @@ async def test_the_webhook_says_200_only_once_the_update_is_stored(
     keys = ChatKeys(services.settings.resolved_key_file)
     bot = Bot("123:TEST")
     receiver = WebhookReceiver(
-        bot, services, keys, lambda: stored.append(1), path="/telegram", secret=SECRET
+        bot, services, keys, _storing(services, stored), path="/telegram", secret=SECRET
     )
     assert await receiver.receive(_update(7, "hello"), SECRET) == 200
-    assert stored == [1]
+    assert stored == [7]
     async with services.db.transaction() as session:
         row = await session.get(InboxUpdate, 7)
     assert row is not None and row.handled_at is None
@@ -100,10 +113,10 @@ async def test_the_webhook_says_200_only_once_the_update_is_stored(
         services.wiring,
     )
     failing = WebhookReceiver(
-        bot, broken, keys, lambda: stored.append(2), path="/telegram", secret=SECRET
+        bot, broken, keys, _storing(broken, stored), path="/telegram", secret=SECRET
     )
     assert await failing.receive(_update(9, "hello"), SECRET) == 503
-    assert stored == [1]
+    assert stored == [7]
     await broken.db.dispose()
 
 
@@ -124,14 +137,14 @@ async def test_polling_moves_the_offset_only_after_the_commit(
         services.wiring,
     )
     async with Bot(double.token, base_url=double.base_url) as bot:
-        failing = Poller(bot, broken, keys, lambda: None, timeout=0)
+        failing = Poller(bot, broken, keys, _storing(broken, []), timeout=0)
         with pytest.raises(OperationalError):  # the write fails: the update stays at Telegram
             await failing.poll_once()
         await broken.db.dispose()
         assert failing.offset is None
         assert double.pending_updates == 1
 
-        poller = Poller(bot, services, keys, lambda: None, timeout=0)
+        poller = Poller(bot, services, keys, _storing(services, []), timeout=0)
         assert await poller.poll_once() == 1
         assert poller.offset == first + 1
         await poller.poll_once()
