@@ -21,7 +21,7 @@ from telegram.ext import AIORateLimiter
 
 from bot import app as app_module
 from bot.chat.turn import Services
-from bot.platform import event_loop
+from bot.platform import event_loop, heap
 from bot.platform.config import load_settings
 from bot.runner import serve
 
@@ -63,6 +63,7 @@ async def run(unlimited: bool, no_burst: bool, profile: Path | None) -> None:
 
     async def on_ready(_app: object, _services: Services) -> None:
         nonlocal profiler
+        heap.settle_after_start()  # as ``samordna run`` does
         if profile is not None:
             from pyinstrument import Profiler
 

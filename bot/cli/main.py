@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from bot import __version__, migrate
 from bot.cli import admin, outbox, report
-from bot.platform import event_loop, log_policy
+from bot.platform import event_loop, heap, log_policy
 from bot.platform.clock import Clock
 from bot.platform.config import Settings, SettingsError, load_settings
 
@@ -81,6 +81,10 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _settle_heap(_app: object, _services: object) -> None:
+    heap.settle_after_start()
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print("No SAMORDNA_TELEGRAM_TOKEN is set: starting the playground.", file=sys.stderr)
@@ -92,7 +96,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await serve(settings, stop)
+        await serve(settings, stop, on_ready=_settle_heap)
 
     event_loop.run(_serve())
     return 0

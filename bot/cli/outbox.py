@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from bot.platform import heap
 from bot.platform.config import Settings
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ async def _send_until_stopped(settings: Settings) -> None:
     try:
         async with bot:
             dispatcher = Dispatcher(services, bot)
+            heap.settle_after_start()
             while not stop.is_set():
                 await dispatcher.drain()
                 with contextlib.suppress(TimeoutError):
