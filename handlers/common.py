@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
@@ -114,15 +113,20 @@ async def _acknowledge(update: Update) -> None:
             log.info("a repeated press was answered before (%s)", exc.message)
 
 
-def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+def keyboard(screen: Screen) -> dict[str, Any] | None:
+    """The screen's buttons as the Bot API's ``reply_markup``."""
     if not screen.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
-            for row in screen.buttons
-        ]
-    )
+    rows = [[{"text": b.text, "callback_data": b.data} for b in row] for row in screen.buttons]
+    return {"inline_keyboard": rows}
+
+
+async def _call(bot: Bot, method: str, data: dict[str, Any]) -> None:
+    """A Bot API call whose answer nobody reads: python-telegram-bot's request path (its
+    rate limiter, its errors), without making objects of the keyboard and of the message
+    Telegram sends back, a good part of the work of each screen. ``_post`` is
+    python-telegram-bot's internal request method (the poller uses it too)."""
+    await bot._post(method, data)
 
 
 async def deliver(update: Update, outcome: Outcome, locale: str | None = None) -> None:
@@ -132,7 +136,17 @@ async def deliver(update: Update, outcome: Outcome, locale: str | None = None) -
     if query is not None and outcome.replace and screens and isinstance(query.message, Message):
         first = screens.pop(0)
         try:
-            await query.message.edit_text(first.text, reply_markup=keyboard(first))
+            message = query.message
+            await _call(
+                update.get_bot(),
+                "editMessageText",
+                {
+                    "chat_id": message.chat_id,
+                    "message_id": message.message_id,
+                    "text": first.text,
+                    "reply_markup": keyboard(first),
+                },
+            )
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
                 # The message is gone or too old to edit: show the screen as a new message.
@@ -175,4 +189,5 @@ async def send_screen(update: Update, chat_id: int, screen: Screen) -> None:
                 chat_id, content, caption=screen.text or None, filename=filename
             )
         return
-    await bot.send_message(chat_id, screen.text, reply_markup=keyboard(screen))
+    data = {"chat_id": chat_id, "text": screen.text, "reply_markup": keyboard(screen)}
+    await _call(bot, "sendMessage", data)
