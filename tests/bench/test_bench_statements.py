@@ -6,7 +6,7 @@ from __future__ import annotations
 from bench.statements import count
 
 # Claiming the inbox row, the update-id rule, then the work itself.
-PREPARE_AT_MOST = 11
+PREPARE_AT_MOST = 8
 PRESS_AT_MOST = 4
 
 
