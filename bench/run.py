@@ -51,7 +51,7 @@ class Sizes:
     latency_rates: tuple[int, ...] = (25, 50, 100)
     latency_seconds: float = 10.0
     nudges: int = 10_000
-    dispatch_window: float = 25.0
+    dispatch_window: float = 20.0
     limits_window: float = 20.0
     scale: tuple[int, ...] = (1_000, 100_000)
     crash_individuals: int = 50
