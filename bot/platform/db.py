@@ -87,7 +87,7 @@ class Database:
         settings: Settings | None = None,
         wiring: Wiring | None = None,
         echo: bool = False,
-        pool_size: int = 10,
+        pool_size: int = 20,
     ) -> None:
         self.url = url
         # Parameters hold Telegram ids and text: keep them out of error messages and logs.
@@ -98,7 +98,9 @@ class Database:
             # No ping before each checkout: a round trip for every short transaction. A
             # connection the server dropped fails its first statement, which invalidates the
             # pool; the unit of work is then tried again (see ``handlers.common``).
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+            # No overflow: connections opened under load and closed right after cost the
+            # server a new backend process each time; a transaction waits for one instead.
+            kwargs.update(pool_size=pool_size, max_overflow=0, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         tune_sync_engine(self.engine.sync_engine)
         cipher.attach(self.engine.sync_engine.dialect)
