@@ -8,7 +8,7 @@ runs out; the next claim takes the row again, and the stored update id keeps a s
 handling from having any effect.
 
 What arrives is claimed in the transaction that stores it, when this process has a hand free
-(see :meth:`InboxWorker.store`). A claim of its own then runs only when something may be
+(see :meth:`InboxWorker.receive`). A claim of its own then runs only when something may be
 waiting: an update stored while its chat or every hand was busy, a notification from another
 process, an update no handler marked, and once a sweep.
 """
