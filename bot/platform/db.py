@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.platform import sqlite_inline
 from bot.platform.config import Settings
 from bot.platform.crypto import Cipher
 from bot.platform.private_files import prepare_sqlite
@@ -53,7 +54,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, lock_wait_ms: int) -> None:
     """WAL lets readers work during a write; BEGIN IMMEDIATE avoids lock-upgrade deadlocks."""
 
     @event.listens_for(engine, "connect")
@@ -63,7 +64,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -71,9 +72,10 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def tune_sync_engine(engine: Engine) -> None:
+def tune_sync_engine(engine: Engine, lock_wait_ms: int = 10_000) -> None:
+    """``lock_wait_ms``: how long SQLite itself waits for another process's write lock."""
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, lock_wait_ms)
 
 
 class Database:
@@ -102,7 +104,12 @@ class Database:
             # server a new backend process each time; a transaction waits for one instead.
             kwargs.update(pool_size=pool_size, max_overflow=0, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
-        tune_sync_engine(self.engine.sync_engine)
+        if is_sqlite(url):
+            # On the loop's thread; ``WriteTurns`` waits for a lock held elsewhere instead.
+            sqlite_inline.run_inline(self.engine.sync_engine.dialect.dbapi)
+            tune_sync_engine(self.engine.sync_engine, lock_wait_ms=0)
+        else:
+            tune_sync_engine(self.engine.sync_engine)
         cipher.attach(self.engine.sync_engine.dialect)
         self._sessions = async_sessionmaker(
             self.engine,
