@@ -12,9 +12,13 @@ from sqlalchemy import select
 
 from bot.bot_api_double.records import SentMessage
 from bot.bot_api_double.users import UserHandle
-from bot.chat.turn import Services
+from bot.chat import actions, buttons, profiles
+from bot.chat.turn import Services, Turn
+from bot.meetings import lifecycle as meetings
 from bot.models import Individual, Organisation, Role, Staff, Unit
-from bot.models.meetings import Meeting, MeetingStatus, MeetingType, MeetingUnit
+from bot.models.meetings import Meeting, MeetingSlot, MeetingStatus, MeetingType, MeetingUnit
+from bot.platform.clock import ManualClock
+from flows.screens import Outcome
 from tests import factories
 from tests.conftest import RunningBot
 
@@ -163,3 +167,60 @@ async def requested(services: Services, people: People, queued_at: datetime) -> 
         ):
             target.queued_at = queued_at
         return meeting.id
+
+
+IDA = 2010
+
+
+@dataclass
+class Scheduling:
+    """Sara's GFI with social services while times are found, and Ida of social services."""
+
+    people: People
+    meeting_id: int
+    ida_id: int
+
+
+async def scheduling_with_ida(services: Services) -> Scheduling:
+    """Sara has asked for a GFI with social services, where Lars takes part; Ida works at social
+    services too (in English). No time is proposed yet."""
+    clock = services.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(local(2026, 3, 3, 10))
+    people = await seed(services)
+    meeting_id = await booked(
+        services, people, local(2026, 3, 10, 10), status=MeetingStatus.SCHEDULING
+    )
+    async with services.db.transaction() as session:
+        social = await session.get(Unit, people.social_id)
+        assert social is not None
+        ida = await factories.staff(
+            session, clock, IDA, {social: Role.STAFF}, name="Ida Isaksson", language="en"
+        )
+        return Scheduling(people, meeting_id, ida.id)
+
+
+async def only_slot(services: Services, meeting_id: int) -> MeetingSlot:
+    """The one time proposed for the meeting."""
+    async with services.db.transaction() as session:
+        meeting = await meetings.load(session, meeting_id)
+        assert meeting is not None
+        [slot] = meetings.open_slots(meeting)
+        return slot
+
+
+async def run_press(services: Services, telegram_id: int, data: str) -> Outcome:
+    """The press of a button with ``data``, by ``telegram_id``, in their own language."""
+    async with services.db.transaction() as session:
+        language = await profiles.language_of(session, telegram_id) or "en"
+        turn = Turn(session, services, services.tr(language), telegram_id)
+        return await actions.dispatch(turn, data)
+
+
+async def press_action(
+    services: Services, telegram_id: int, action: str, **payload: object
+) -> Outcome:
+    """A press on a button of ``action`` with ``payload``, as the bot would have issued it."""
+    async with services.db.transaction() as session:
+        data = await buttons.issue(session, services.clock, telegram_id, action, payload)
+    return await run_press(services, telegram_id, data)

@@ -9,29 +9,26 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.bot_api_double import BotApiDouble
-from bot.chat import actions, buttons, profiles
-from bot.chat.turn import Services, Turn
+from bot.chat.turn import Services
 from bot.meetings import lifecycle as meetings
 from bot.meetings import slots
 from bot.models import Role, Staff, StaffMembership, Unit
 from bot.models.meetings import MeetingStatus, MeetingUnit, MeetingUnitStaff, UnitRequestStatus
 from bot.people import staff as staff_service
-from bot.platform.clock import ManualClock
-from flows.screens import Outcome
 from tests import factories
 from tests.meetings.support import (
     FOLKE,
+    IDA,
     LARS,
     OLLE,
     SARA,
     People,
-    booked,
     local,
     meeting_by_id,
-    seed,
+    only_slot,
+    press_action,
+    scheduling_with_ida,
 )
-
-IDA = 2010
 
 
 @dataclass
@@ -49,18 +46,11 @@ async def _proposed(
     proposed one time. ``lars_also_at_clinic``: Lars works at Sara's clinic too;
     ``with_vaster``: Olle takes part for Socialtjänst Väster as well."""
     clock = services.clock
-    assert isinstance(clock, ManualClock)
-    clock.set(local(2026, 3, 3, 10))
-    people = await seed(services)
-    meeting_id = await booked(
-        services, people, local(2026, 3, 10, 10), status=MeetingStatus.SCHEDULING
-    )
+    scheduling = await scheduling_with_ida(services)
+    people, meeting_id = scheduling.people, scheduling.meeting_id
     async with services.db.transaction() as session:
-        social = await session.get(Unit, people.social_id)
-        assert social is not None
-        ida = await factories.staff(
-            session, clock, IDA, {social: Role.STAFF}, name="Ida Isaksson", language="en"
-        )
+        ida = await session.get(Staff, scheduling.ida_id)
+        assert ida is not None
         lars = await session.scalar(select(Staff).where(Staff.telegram_id == LARS))
         sara = await session.scalar(select(Staff).where(Staff.telegram_id == SARA))
         assert lars is not None and sara is not None
@@ -109,23 +99,10 @@ async def _remove_lars_from_social(services: Services, proposal: Proposal) -> No
 
 async def _ida_can_come(services: Services, proposal: Proposal) -> None:
     """Ida answers yes to the one proposed time."""
-    async with services.db.transaction() as session:
-        meeting = await meetings.load(session, proposal.meeting_id)
-        assert meeting is not None
-        [slot] = meetings.open_slots(meeting)
-    await _press(
+    slot = await only_slot(services, proposal.meeting_id)
+    await press_action(
         services, IDA, "mtg_slot", meeting_id=proposal.meeting_id, slot=slot.id, a=slots.YES
     )
-
-
-async def _press(services: Services, telegram_id: int, action: str, **payload: object) -> Outcome:
-    """A press on a button of ``action`` with ``payload``, as the bot would have issued it."""
-    async with services.db.transaction() as session:
-        data = await buttons.issue(session, services.clock, telegram_id, action, payload)
-    async with services.db.transaction() as session:
-        language = await profiles.language_of(session, telegram_id) or "en"
-        turn = Turn(session, services, services.tr(language), telegram_id)
-        return await actions.dispatch(turn, data)
 
 
 async def test_the_others_yes_books_the_time_once_a_participant_is_removed(
@@ -156,9 +133,9 @@ async def test_a_removed_participant_is_not_asked_about_the_times(
     assert [m.text for m in double.messages_in(IDA) if "proposes times" in m.text]
     assert [m.text for m in double.messages_in(LARS) if "proposes times" in m.text] == []
     # He still sees the meeting from the clinic; the button to answer the times says why not.
-    old = await _press(services, LARS, meetings.ANSWER_SLOTS, meeting_id=proposal.meeting_id)
+    old = await press_action(services, LARS, meetings.ANSWER_SLOTS, meeting_id=proposal.meeting_id)
     assert old.toast == "You no longer take part in this meeting, so your answer is not needed."
-    card = await _press(services, SARA, meetings.OPEN_CARD, meeting_id=proposal.meeting_id)
+    card = await press_action(services, SARA, meetings.OPEN_CARD, meeting_id=proposal.meeting_id)
     assert "(1 of 2 can come)" in card.screens[0].text  # Sara and Ida; Lars is not counted
     # Nor is the proposal waiting for him: Ida's yes is the last one it needs.
     await _ida_can_come(services, proposal)
@@ -175,12 +152,12 @@ async def test_a_unit_that_returns_the_request_is_not_waited_for(
         assert meeting is not None and vaster is not None
         [slot] = meetings.open_slots(meeting)
     for person in (LARS, IDA):
-        await _press(
+        await press_action(
             services, person, "mtg_slot", meeting_id=proposal.meeting_id, slot=slot.id, a=slots.YES
         )
     assert (await meeting_by_id(services, proposal.meeting_id)).status == MeetingStatus.SCHEDULING
     # Olle has not answered; Väster returns the request instead.
-    await _press(
+    await press_action(
         services,
         OLLE,
         "mtg_returned",
