@@ -39,6 +39,7 @@ from bot.nudges import (
     follow_ups,
     reminders,
     reminders_chat,
+    transition_consent,
     transitions,
     transitions_chat,
 )
@@ -105,6 +106,7 @@ FEATURES: tuple[ModuleType, ...] = (
     asks,
     asks_chat,
     transitions,
+    transition_consent,
     transitions_chat,
     closure,
     closure_chat,

@@ -13,7 +13,8 @@ really start, and does it work for the person?
 - A transition is closed when the unit confirmed and the person says it works (or cannot be
   asked), when the referrer says it is followed up, or when the case is closed.
 
-The answers themselves are handled in :mod:`bot.nudges.transition_answers`.
+The answers themselves are handled in :mod:`bot.nudges.transition_answers`, and a change of
+the reminders part of consent in :mod:`bot.nudges.transition_consent`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat import access
 from bot.meetings import distribution
 from bot.meetings import lifecycle as meetings
-from bot.models import Individual, OutboxMessage, OutboxStatus, Staff, Unit
+from bot.models import Individual, OutboxMessage, Staff, Unit
 from bot.models.meetings import Meeting
 from bot.models.nudges import TransitionCheck
 from bot.outbox import queue as outbox
@@ -205,11 +206,11 @@ async def plan_transition_check(
             session, clock, check, KIND_TRANSITION_STAFF_CHECK, TRANSITION_STAFF_CHECK, check.ask_at
         )
         return check
-    await _ask_person(session, clock, check, person, meeting)
+    await ask_person(session, clock, check, person, meeting)
     return check
 
 
-async def _ask_person(
+async def ask_person(
     session: AsyncSession,
     clock: Clock,
     check: TransitionCheck,
@@ -259,7 +260,7 @@ async def _ask_person(
     await escalate(session, clock, check, PERSON, SILENT, silent_from, again=again)
 
 
-async def _round(session: AsyncSession, check: TransitionCheck, kind: str) -> str:
+async def round_suffix(session: AsyncSession, check: TransitionCheck, kind: str) -> str:
     """ "" the first time a message of ``kind`` is queued for the check, then ":1", ":2"…"""
     earlier = await session.scalar(
         select(func.count())
@@ -415,67 +416,6 @@ async def close(session: AsyncSession, clock: Clock, check: TransitionCheck, rea
     check.closed_at = clock.now()
     check.closed_reason = reason
     await outbox.cancel(session, subject=subject(check))
-
-
-@events.listen(events.CONSENT_CHANGED)
-async def _on_consent_changed(event: events.Event) -> None:
-    """No to reminders before the question is sent: the referrer checks instead, as when the
-    person never had consent to reminders. Yes again before that check: the person is asked
-    after all, and the referrer's check is dropped before they ever saw it."""
-    individual_id = event.data.get("individual_id")
-    given = event.data.get("given")
-    if event.data.get("part") != "reminders" or not isinstance(individual_id, int):
-        return
-    for check in await open_for(event.session, individual_id):
-        if given is False:
-            await _hand_to_referrer(event.session, event.clock, check)
-        elif given is True:
-            await _ask_again(event.session, event.clock, check)
-
-
-async def _hand_to_referrer(session: AsyncSession, clock: Clock, check: TransitionCheck) -> None:
-    """A question still waiting for the person is dropped, and with it the nudges that say the
-    person did not answer; the referrer is asked to check at the time the person would have
-    been asked. A question already sent stays: the person may still answer it."""
-    waiting = await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION)
-    if not waiting:
-        return
-    await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION_SILENT)
-    escalations = await session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.subject == subject(check),
-            OutboxMessage.kind == KIND_ESCALATED,
-            OutboxMessage.status.in_(outbox.OPEN),
-        )
-    )
-    for row in escalations:
-        if row.params.get("side") == PERSON and row.params.get("why") == SILENT:
-            row.status = OutboxStatus.CANCELLED
-            row.claimed_until = None
-    again = await _round(session, check, KIND_TRANSITION_STAFF_CHECK)
-    await tell_referrer(
-        session,
-        clock,
-        check,
-        KIND_TRANSITION_STAFF_CHECK,
-        TRANSITION_STAFF_CHECK,
-        check.ask_at,
-        key=f"{KIND_TRANSITION_STAFF_CHECK}:{check.id}{again}",
-    )
-
-
-async def _ask_again(session: AsyncSession, clock: Clock, check: TransitionCheck) -> None:
-    """While the referrer's check has not gone out, the person is asked at its time instead:
-    the same question, and the same nudges if they do not answer."""
-    person = await session.get(Individual, check.individual_id)
-    if check.answer is not None or person is None or person.telegram_id is None:
-        return
-    waiting = await outbox.cancel(session, subject=subject(check), kind=KIND_TRANSITION_STAFF_CHECK)
-    if not waiting:
-        return
-    meeting = await session.get(Meeting, check.meeting_id)
-    again = await _round(session, check, KIND_TRANSITION)
-    await _ask_person(session, clock, check, person, meeting, again)
 
 
 @events.listen(events.CASE_CLOSED)
