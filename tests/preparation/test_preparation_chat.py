@@ -121,7 +121,7 @@ async def test_individual_prepares_in_english_and_coordinator_reads_swedish(
     assert done is not None
     assert done.text.startswith("Thank you. I have sent your answers to Sara Socialsekreterare.")
 
-    notice = (await sara.wait_for_messages(1))[-1]
+    notice = (await sara.wait_for_messages(1, since=0))[-1]
     assert notice.text.startswith(f"{world.case_ref} har förberett sig inför sitt SIP-möte")
     assert "måndag 9 mars 10:00" in notice.text
     assert notice.button_texts == ["Visa sammanfattningen"]
@@ -211,7 +211,7 @@ async def test_a_staff_member_outside_the_meeting_cannot_open_it(running_bot: Ru
             ],
         )
     olle = double.user(OLLE, language_code="sv")
-    await olle.wait_for_messages(1)
+    await olle.wait_for_messages(1, since=0)
     refused = await olle.click("Visa sammanfattningen")
     assert refused is not None
     assert refused.text == "Bara personal som deltar i mötet kan öppna förberedelsen."
@@ -243,7 +243,7 @@ async def test_a_later_change_sends_an_update_that_shows_what_changed(
     sara = double.user(SARA, language_code="sv")
     await walk_to_review(anna)
     await anna.click("Send to Sara Socialsekreterare")
-    await sara.wait_for_messages(1)
+    await sara.wait_for_messages(1, since=0)
 
     again = await anna.say("/prepare")
     assert again.text.startswith("Here are the answers you gave before.")
@@ -319,7 +319,7 @@ async def test_a_confirmed_meeting_offers_the_preparation(running_bot: RunningBo
             events.MEETING_CONFIRMED, session, services.clock, meeting_id=world.meeting_id
         )
     anna = running_bot.double.user(ANNA, language_code="en")
-    offer = (await anna.wait_for_messages(1))[-1]
+    offer = (await anna.wait_for_messages(1, since=0))[-1]
     assert offer.text.startswith("Your GFI meeting is booked for Monday 9 March 10:00.")
     assert offer.text.endswith(
         f"📞 {SOCIAL} 040-34 10 00 · Emergency: 112 · Självmordslinjen 90101 · /help"
