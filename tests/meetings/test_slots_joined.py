@@ -84,6 +84,17 @@ async def _ida_answers_yes(services: Services, double: BotApiDouble) -> None:
     await run_press(services, IDA, yes.data)
 
 
+async def _ida_hears_and_her_yes_books_the_time(
+    services: Services, double: BotApiDouble, meeting_id: int
+) -> None:
+    """Ida is told she was assigned, answers the question about the times, and the time is
+    booked for everyone."""
+    await factories.deliver_due(services, double)
+    assert [m for m in double.messages_in(IDA) if m.text.startswith("Dina Chef assigned you")]
+    await _ida_answers_yes(services, double)
+    await _booked_for_everyone(services, double, meeting_id)
+
+
 async def _booked_for_everyone(services: Services, double: BotApiDouble, meeting_id: int) -> None:
     assert (await meeting_by_id(services, meeting_id)).status == MeetingStatus.INVITED
     await factories.deliver_due(services, double)
@@ -98,10 +109,7 @@ async def test_someone_assigned_instead_is_asked_and_their_yes_books_the_time(
     await factories.deliver_due(services, double)
     # Before Lars answers, Dina gives the meeting to Ida instead.
     await _dina_brings_in_ida(services, proposal, "mtg_assign")
-    await factories.deliver_due(services, double)
-    assert [m for m in double.messages_in(IDA) if m.text.startswith("Dina Chef assigned you")]
-    await _ida_answers_yes(services, double)
-    await _booked_for_everyone(services, double, proposal.meeting_id)
+    await _ida_hears_and_her_yes_books_the_time(services, double, proposal.meeting_id)
 
 
 async def test_someone_added_is_asked_and_the_time_waits_for_their_yes(
@@ -112,10 +120,7 @@ async def test_someone_added_is_asked_and_the_time_waits_for_their_yes(
     await _lars_can_come(services, proposal.meeting_id)
     # Lars can come; the time now waits only for Ida, who has the question in her chat.
     assert (await meeting_by_id(services, proposal.meeting_id)).status == MeetingStatus.SCHEDULING
-    await factories.deliver_due(services, double)
-    assert [m for m in double.messages_in(IDA) if m.text.startswith("Dina Chef assigned you")]
-    await _ida_answers_yes(services, double)
-    await _booked_for_everyone(services, double, proposal.meeting_id)
+    await _ida_hears_and_her_yes_books_the_time(services, double, proposal.meeting_id)
 
 
 async def test_someone_assigned_once_a_time_is_agreed_gets_no_question(

@@ -94,6 +94,15 @@ async def refer(services: Services, clock: ManualClock, w: World, unit_id: int) 
     return meeting_id
 
 
+async def referred_to_clinic(services: Services, clock: ManualClock) -> World:
+    """Anna's meeting ended with a referral to the clinic; the units have their distributors
+    (see :func:`distributors`)."""
+    w = await world(services, clock)
+    await distributors(services, clock, w)
+    await refer(services, clock, w, w.clinic_id)
+    return w
+
+
 async def check(services: Services) -> TransitionCheck:
     async with services.db.transaction() as session:
         found: TransitionCheck | None = await session.scalar(select(TransitionCheck))
@@ -104,9 +113,7 @@ async def check(services: Services) -> TransitionCheck:
 async def test_a_no_from_the_unit_reaches_the_referrer_and_then_their_distributor(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     await dispatcher.drain()
     [ask] = received(double, DORA, "was referred to Beroendemottagningen")
     assert ask.text == (
@@ -146,9 +153,7 @@ async def test_a_no_from_the_unit_reaches_the_referrer_and_then_their_distributo
 async def test_followed_up_stops_every_nudge_about_the_referral(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     await deliver_at(dispatcher, clock, local(2026, 3, 9, 9, 0))
     [silent] = received(double, SARA, "Beroendemottagningen has not confirmed")
     assert silent.text.endswith("Please check with Beroendemottagningen.")
@@ -204,9 +209,7 @@ async def test_a_unit_outside_the_consent_is_not_told_about_the_person(
 async def test_reminders_turned_off_before_the_question_hand_it_to_the_referrer(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     async with services.db.transaction() as session:
         anna = await session.get(Individual, w.anna_id)
         assert anna is not None
@@ -258,9 +261,7 @@ async def _reminders(services: Services, clock: ManualClock, anna_id: int, given
 async def test_reminders_on_again_before_the_check_ask_the_person_after_all(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     clock.set(local(2026, 3, 3, 12, 0))
     await _reminders(services, clock, w.anna_id, False)
     clock.set(local(2026, 3, 5, 12, 0))
@@ -285,9 +286,7 @@ async def test_reminders_on_again_before_the_check_ask_the_person_after_all(
 async def test_asked_after_all_and_silent_the_referrer_and_then_the_unit_hear(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     await _reminders(services, clock, w.anna_id, False)
     await _reminders(services, clock, w.anna_id, True)
     await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
@@ -302,9 +301,7 @@ async def test_asked_after_all_and_silent_the_referrer_and_then_the_unit_hear(
 async def test_off_on_and_off_again_the_referrer_checks_once(
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     for given in (False, True, False):
         await _reminders(services, clock, w.anna_id, given)
     await deliver_at(dispatcher, clock, local(2026, 3, 16, 10, 0))
@@ -334,9 +331,7 @@ async def test_a_consent_renewed_without_reminders_hands_the_question_to_the_ref
     services: Services, clock: ManualClock, double: BotApiDouble, dispatcher: Dispatcher
 ) -> None:
     """Anna's consent runs out on 10 March; on 5 March she renews it, saying no to reminders."""
-    w = await world(services, clock)
-    await distributors(services, clock, w)
-    await refer(services, clock, w, w.clinic_id)
+    w = await referred_to_clinic(services, clock)
     async with services.db.transaction() as session:
         old = await session.scalar(select(Consent).where(Consent.individual_id == w.anna_id))
         assert old is not None
