@@ -101,16 +101,7 @@ async def active_consents(
 
 async def case_unit_ids(session: AsyncSession, individual_id: int, now: datetime) -> set[int]:
     """Every unit some active consent covers; a second invitation may add units."""
-    consents = await session.scalars(
-        select(Consent)
-        .where(
-            Consent.individual_id == individual_id,
-            Consent.withdrawn_at.is_(None),
-            Consent.expired_at.is_(None),
-            Consent.valid_until > now,
-        )
-        .options(selectinload(Consent.units))
-    )
+    consents = await active_consents(session, individual_id, now)
     return {unit.id for consent in consents for unit in consent.units}
 
 
