@@ -186,18 +186,6 @@ def before_times(meeting: Meeting) -> bool:
     return meeting.status in (MeetingStatus.REQUESTED, MeetingStatus.SCHEDULING)
 
 
-async def preparable_meetings(
-    session: AsyncSession, individual_id: int, now: datetime
-) -> list[Meeting]:
-    """The person's meetings open for preparation: booked ones by time, then requests."""
-    rows = await session.scalars(
-        select(Meeting)
-        .where(Meeting.individual_id == individual_id, *_PREPARABLE)
-        .order_by(Meeting.id)
-    )
-    return in_preparation_order(list(rows), now)
-
-
 @dataclass(frozen=True)
 class PersonsMeetings:
     """/prepare's first read: the person, their meetings open for preparation, and what was
@@ -227,10 +215,10 @@ async def persons_meetings(
     saved: dict[int, Preparation | None] = {
         meeting.id: prepared for _, meeting, prepared in rows if meeting is not None
     }
-    return PersonsMeetings(rows[0][0], in_preparation_order(found, now), saved)
+    return PersonsMeetings(rows[0][0], _in_preparation_order(found, now), saved)
 
 
-def in_preparation_order(found: Sequence[Meeting], now: datetime) -> list[Meeting]:
+def _in_preparation_order(found: Sequence[Meeting], now: datetime) -> list[Meeting]:
     """Those open for preparation now: booked ones by time, then requests."""
     open_now = [m for m in found if can_prepare(m, now)]
     timed = sorted(
