@@ -157,19 +157,25 @@ async def propose(
     meeting.updated_at = clock.now()
     await session.flush()
     others = [p for p in await meetings.participants(session, meeting) if p.id != proposer.id]
-    stamp = int(clock.now().timestamp())
+    await _ask_about_times(session, clock, meeting, proposer.name, others)
+    await evaluate(session, clock, meeting)
+    return others
+
+
+async def _ask_about_times(
+    session: AsyncSession, clock: Clock, meeting: Meeting, proposer: str, to: list[Staff]
+) -> None:
+    """The question "``proposer`` proposes times", with the button that opens them."""
     await meetings.tell_staff(
         session,
         clock,
         meeting,
-        f"proposed:{stamp}",
+        f"proposed:{int(clock.now().timestamp())}",
         PROPOSED,
-        {"who": proposer.name, "type": outbox.msg_param(meetings.TYPE_LABELS[meeting.type])},
-        to=others,
+        {"who": proposer, "type": outbox.msg_param(meetings.TYPE_LABELS[meeting.type])},
+        to=to,
         buttons=[[meetings.button(ANSWER_LABEL, meetings.ANSWER_SLOTS, meeting_id=meeting.id)]],
     )
-    await evaluate(session, clock, meeting)
-    return others
 
 
 async def ask_newcomer(
@@ -183,19 +189,7 @@ async def ask_newcomer(
     if all(s.responses.get(str(person.id)) in (YES, NO) for s in slots):
         return
     proposer = await session.get(Staff, slots[0].proposed_by_staff_id or 0)
-    await meetings.tell_staff(
-        session,
-        clock,
-        meeting,
-        f"proposed:{int(clock.now().timestamp())}",
-        PROPOSED,
-        {
-            "who": proposer.name if proposer else "–",
-            "type": outbox.msg_param(meetings.TYPE_LABELS[meeting.type]),
-        },
-        to=[person],
-        buttons=[[meetings.button(ANSWER_LABEL, meetings.ANSWER_SLOTS, meeting_id=meeting.id)]],
-    )
+    await _ask_about_times(session, clock, meeting, proposer.name if proposer else "–", [person])
 
 
 async def finish_proposal(
