@@ -10,6 +10,7 @@ held by another process on the loop, where everything else goes on meanwhile.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import threading
 from typing import Any
@@ -25,6 +26,7 @@ from tests.conftest import RunningBot
 PEOPLE = 300
 FIRST = 5_000_000
 WENT_WRONG = "Something went wrong"
+HELD = 1.0  # seconds the other process holds the write lock
 
 
 @pytest.fixture(params=["sqlite"])
@@ -94,9 +96,9 @@ async def test_300_people_at_once_never_see_a_lock_error(running_bot: RunningBot
 async def test_a_lock_held_by_another_process_is_waited_out_without_stopping_the_bot(
     services: Services,
 ) -> None:
-    """While the command line holds the write lock, the bot's transaction waits on the event
-    loop (not inside SQLite, which would stop everything else the process does) and goes
-    through once the lock is free."""
+    """While the command line holds the write lock for a second, the bot's transaction waits on
+    the event loop (not inside SQLite, which would stop everything else the process does for
+    that second) and goes through once the lock is free."""
     path = services.settings.resolved_database_url.removeprefix("sqlite:///")
     async with services.db.transaction() as session:  # the file exists, in WAL mode
         await session.execute(text("SELECT 1"))
@@ -112,6 +114,10 @@ async def test_a_lock_held_by_another_process_is_waited_out_without_stopping_the
             gaps.append(loop.time() - last)
             last = loop.time()
 
+    # A full collection of the test run's heap can stop the loop for a while too; that is
+    # not what is measured here.
+    gc.collect()
+    gc.disable()
     ticker = asyncio.create_task(ticking())
     try:
 
@@ -121,13 +127,15 @@ async def test_a_lock_held_by_another_process_is_waited_out_without_stopping_the
             return loop.time()
 
         writing = asyncio.create_task(write())
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(HELD)
         assert not writing.done()
         released = loop.time()
         other.execute("COMMIT")
         done_at = await asyncio.wait_for(writing, 10)
     finally:
         ticker.cancel()
+        gc.enable()
         other.close()
     assert done_at >= released
-    assert len(gaps) >= 10 and max(gaps) < 0.2, max(gaps, default=0.0)
+    # Waiting inside SQLite would show as one gap as long as the lock was held.
+    assert len(gaps) >= 20 and max(gaps) < HELD / 2, (len(gaps), max(gaps, default=0.0))
