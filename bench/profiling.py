@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("/sqlalchemy/", "SQLAlchemy"),
     ("/aiosqlite/", "SQLite driver"),
     ("/sqlite3/", "SQLite driver"),
+    ("/sqlite_inline.py", "SQLite driver"),  # runs sqlite3's calls (C) on the loop's thread
     ("/psycopg", "PostgreSQL driver"),
     ("/httpx/", "HTTP client (httpx, httpcore)"),
     ("/httpcore/", "HTTP client (httpx, httpcore)"),

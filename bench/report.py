@@ -279,7 +279,9 @@ def _scale(results: Results) -> str:
         "## 3. Memory and start-up with nudges scheduled over the next year\n\n"
         "Ours keeps them as outbox rows in SQLite; *find due* is the indexed query for the "
         "next 100 rows due a day from now (median of 15), *claim* is the dispatcher's real claim "
-        "of that batch (find, mark, render). The plain bot keeps them in `bot_data` and holds a "
+        "of that batch (find, the timing rules, mark as claimed), the median of six after a "
+        "first one whose time is in brackets (a process's first claim also prepares its "
+        "statements). The plain bot keeps them in `bot_data` and holds a "
         "`run_once` job for each; *schedule* is the time its start spends creating the jobs.\n\n"
     )
     rows = [
@@ -289,7 +291,11 @@ def _scale(results: Results) -> str:
             fmt(r.startup_seconds, 2),
             fmt(r.rss_mib, 0),
             fmt(r.find_ms, 2) if r.find_ms is not None else "",
-            (f"{fmt(r.claim_ms, 1)} ({r.claimed} rows)" if r.claim_ms is not None else ""),
+            (
+                f"{fmt(r.claim_ms, 1)} ({r.claimed} rows; first {fmt(r.first_claim_ms or 0.0, 1)})"
+                if r.claim_ms is not None
+                else ""
+            ),
             fmt(r.schedule_seconds, 2) if r.schedule_seconds is not None else "",
         ]
         for r in sorted(results.scale, key=lambda r: (r.bot, r.reminders))
@@ -499,8 +505,7 @@ def _profile(results: Results) -> str:
         f"A pyinstrument profile (sampling every 2 ms) of {about}, on asyncio's own event "
         "loop rather than uvloop, so that waiting can be told from work. Share of the busy samples "
         "of the bot's main thread by the library that was running (idle waiting left out; "
-        "SQLite's own work happens in aiosqlite's thread and shows here as the time spent "
-        "handing work to it and taking results back):\n\n"
+        "SQLite's own work runs on this thread too and counts as the SQLite driver's):\n\n"
         + _table(["layer", "share"], rows)
         + "\n\nThe top of the call tree (percent of all samples):\n\n```text\n"
         + profile.tree

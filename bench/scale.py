@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from telegram import Bot
 
 from bench import bots, seeding
@@ -33,6 +33,7 @@ FIRST_CHAT = 300_000
 NUDGES_PER_PERSON = 5
 SETTLE = 2.0
 LOOK_AHEAD = timedelta(days=1)
+CLAIMS = 7  # the first pays for what a process does once; the median of the rest is quoted
 YEAR = timedelta(days=365)
 
 
@@ -44,6 +45,7 @@ class ScaleRun:
     rss_mib: float
     find_ms: float | None = None
     claim_ms: float | None = None
+    first_claim_ms: float | None = None
     claimed: int | None = None
     schedule_seconds: float | None = None
 
@@ -129,8 +131,19 @@ async def _find_due(
             wiring,
         )
         dispatcher = Dispatcher(services, Bot(double.token, base_url=double.base_url))
-        began = time.perf_counter()
-        run.claimed = len(await dispatcher.claim())
-        run.claim_ms = 1000 * (time.perf_counter() - began)
+        claims = []
+        for _ in range(CLAIMS):
+            began = time.perf_counter()
+            claimed = [c.id for c in await dispatcher.claim()]
+            claims.append(time.perf_counter() - began)
+            async with db.transaction() as session:  # due again, for the next claim
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(claimed))
+                    .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None)
+                )
+        run.claimed = len(claimed)
+        run.first_claim_ms = 1000 * claims[0]
+        run.claim_ms = 1000 * statistics.median(claims[1:])
     finally:
         await db.dispose()
