@@ -37,6 +37,7 @@ One concept: a row's way from claim to sent, with every failure it can meet on t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import os
@@ -139,13 +140,30 @@ class Dispatcher:
         return await self.send_claimed(await self.claim())
 
     async def drain(self, max_seconds: float = 30.0) -> int:
-        """Tick while full batches come back, for at most about ``max_seconds``."""
+        """Tick while full batches come back, for at most about ``max_seconds``.
+
+        The next batch is claimed while the one before is still going out: claimed after it,
+        every batch began with a pause in the pace as long as the claim (a few messages of
+        Telegram's 30 a second, every three seconds). A chat still being sent to is not
+        claimed again (see :meth:`claim`), so the two batches never share a chat."""
         deadline = time.monotonic() + max_seconds
         sent = 0
+        claimed = await self.claim()
         while True:
-            sent += await self.tick()
+            going = asyncio.ensure_future(self.send_claimed(claimed))
             if not self.more_due() or time.monotonic() >= deadline:
-                return sent
+                return sent + await going
+            try:
+                claimed = await self.claim()
+            except asyncio.CancelledError:
+                going.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await going
+                raise
+            except Exception:
+                await going  # what was claimed goes out; the error is the next tick's
+                raise
+            sent += await going
 
     def more_due(self) -> bool:
         """Whether the last claim may have left due rows behind: it took whole chats, so a

@@ -412,3 +412,54 @@ async def test_a_chat_half_taken_by_another_process_at_that_moment_is_left_to_it
     again = Dispatcher(services, bot)
     assert await again.tick() == 2  # nobody holds it now: both rows, a second apart
     assert texts(double, ANNA) == [f"{ANNA}:0", f"{ANNA}:1"]
+
+
+async def test_the_next_batch_is_claimed_while_one_goes_out_and_no_further(
+    services: Services,
+    clock: ManualClock,
+    double: BotApiDouble,
+    bot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Claimed only after the batch before it was sent, each batch began with a pause in the
+    pace; claimed more than one ahead, rows would wait out their lease in one process while
+    another could send them."""
+    async with services.db.transaction() as session:
+        for number in range(6):
+            await outbox.enqueue(
+                session,
+                clock,
+                chat_id=60_000 + number,
+                kind="test",
+                message=f"Row {number}",
+                dedupe_key=f"row:{number}",
+                due_at=clock.now() - timedelta(minutes=1),
+            )
+    worker = Dispatcher(services, bot, batch_size=2)
+    release = asyncio.Event()
+    deliver = worker._deliver
+
+    async def held(row: dispatcher_module.Claimed) -> bool:
+        await release.wait()
+        return await deliver(row)
+
+    monkeypatch.setattr(worker, "_deliver", held)
+
+    async def claimed() -> int:
+        async with services.db.transaction() as session:
+            rows = await session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.CLAIMED)
+            )
+            return len(list(rows))
+
+    draining = asyncio.create_task(worker.drain())
+    for _ in range(500):
+        if await claimed() == 4:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # a third claim, if there were one, would be in by now
+    assert await claimed() == 4
+    assert double.calls_of("sendMessage") == []
+    release.set()
+    assert await asyncio.wait_for(draining, 10) == 6
+    assert sorted(texts(double, 60_000 + n)[0] for n in range(6)) == [f"Row {n}" for n in range(6)]

@@ -202,7 +202,11 @@ async def test_two_processes_send_200_nudges_within_telegrams_limits(
     await due_rows(services, NUDGES, chats=PEOPLE, first_chat=FIRST_CHAT)  # 80 get two
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     for log in logs:
-        sender = Sender(settings, log, SAMORDNA_CHAT_SEND_GAP="1.0")
+        # Batches of 25: a sender claims its next batch while one goes out, and with the
+        # default 100 the first to start could claim all 200 before the other is up.
+        sender = Sender(
+            settings, log, SAMORDNA_CHAT_SEND_GAP="1.0", SAMORDNA_OUTBOX_BATCH_SIZE="25"
+        )
         senders.append(sender)
         sender.start()
 
