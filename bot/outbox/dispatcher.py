@@ -44,6 +44,7 @@ import os
 import socket
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,6 +80,9 @@ log = logging.getLogger(__name__)
 MAY_HAVE_ARRIVED = "no answer, may already have been delivered"
 PER_CHAT_GAP = 1.0
 PER_CHAT_CLAIM = 5
+# Rows of a batch still to go when the next batch is claimed: about a second of Telegram's
+# 30 a second, time enough for the claim.
+CLAIM_AHEAD = 30
 RETRY_AFTER_TRIES = 3
 _instances = itertools.count(1)
 
@@ -142,18 +146,22 @@ class Dispatcher:
     async def drain(self, max_seconds: float = 30.0) -> int:
         """Tick while full batches come back, for at most about ``max_seconds``.
 
-        The next batch is claimed while the one before is still going out: claimed after it,
-        every batch began with a pause in the pace as long as the claim (a few messages of
-        Telegram's 30 a second, every three seconds). A chat still being sent to is not
-        claimed again (see :meth:`claim`), so the two batches never share a chat."""
+        The next batch is claimed while the last :data:`CLAIM_AHEAD` rows of the one before
+        are still going out: claimed after them, every batch began with a pause in the pace
+        as long as the claim (a few messages of Telegram's 30 a second, every three seconds).
+        Not earlier, so that a process that dies holds few rows beyond its batch until their
+        lease runs out. A chat still being sent to is not claimed again (see :meth:`claim`),
+        so the two batches never share a chat."""
         deadline = time.monotonic() + max_seconds
         sent = 0
         claimed = await self.claim()
         while True:
-            going = asyncio.ensure_future(self.send_claimed(claimed))
+            nearly_out = asyncio.Event()
+            going = asyncio.ensure_future(self.send_claimed(claimed, nearly_out))
             if not self.more_due() or time.monotonic() >= deadline:
                 return sent + await going
             try:
+                await nearly_out.wait()
                 claimed = await self.claim()
             except asyncio.CancelledError:
                 going.cancel()
@@ -170,18 +178,38 @@ class Dispatcher:
         batch within one chat's claim of full counts as full."""
         return self.last_examined > max(0, self.batch_size - PER_CHAT_CLAIM)
 
-    async def send_claimed(self, claimed: list[Claimed]) -> int:
-        """Each chat's rows in order, a second apart; the chats side by side."""
+    async def send_claimed(
+        self, claimed: list[Claimed], nearly_out: asyncio.Event | None = None
+    ) -> int:
+        """Each chat's rows in order, a second apart; the chats side by side. ``nearly_out``
+        is set once at most :data:`CLAIM_AHEAD` rows are left to go (or on the way out)."""
         chats: dict[int, list[Claimed]] = {}
         for row in claimed:
             chats.setdefault(row.chat_id, []).append(row)
-        results = await asyncio.gather(*(self._deliver_chat(rows) for rows in chats.values()))
+        left = len(claimed)
+
+        def one_gone() -> None:
+            nonlocal left
+            left -= 1
+            if nearly_out is not None and left <= CLAIM_AHEAD:
+                nearly_out.set()
+
+        if nearly_out is not None and left <= CLAIM_AHEAD:
+            nearly_out.set()
+        try:
+            results = await asyncio.gather(
+                *(self._deliver_chat(rows, one_gone) for rows in chats.values())
+            )
+        finally:
+            if nearly_out is not None:
+                nearly_out.set()
         return sum(results)
 
-    async def _deliver_chat(self, rows: list[Claimed]) -> int:
+    async def _deliver_chat(self, rows: list[Claimed], one_gone: Callable[[], None]) -> int:
         sent = 0
         for row in rows:
             sent += await self._deliver(row)
+            one_gone()
         return sent
 
     # ----------------------------------------------------------------- claiming

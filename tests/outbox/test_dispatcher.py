@@ -414,7 +414,7 @@ async def test_a_chat_half_taken_by_another_process_at_that_moment_is_left_to_it
     assert texts(double, ANNA) == [f"{ANNA}:0", f"{ANNA}:1"]
 
 
-async def test_the_next_batch_is_claimed_while_one_goes_out_and_no_further(
+async def test_the_next_batch_is_claimed_while_the_last_rows_of_one_go_out(
     services: Services,
     clock: ManualClock,
     double: BotApiDouble,
@@ -422,8 +422,8 @@ async def test_the_next_batch_is_claimed_while_one_goes_out_and_no_further(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Claimed only after the batch before it was sent, each batch began with a pause in the
-    pace; claimed more than one ahead, rows would wait out their lease in one process while
-    another could send them."""
+    pace; claimed as soon as one starts, a process that dies would hold two batches until
+    their lease runs out."""
     async with services.db.transaction() as session:
         for number in range(6):
             await outbox.enqueue(
@@ -435,12 +435,13 @@ async def test_the_next_batch_is_claimed_while_one_goes_out_and_no_further(
                 dedupe_key=f"row:{number}",
                 due_at=clock.now() - timedelta(minutes=1),
             )
+    monkeypatch.setattr(dispatcher_module, "CLAIM_AHEAD", 1)
     worker = Dispatcher(services, bot, batch_size=2)
-    release = asyncio.Event()
+    gate = asyncio.Semaphore(0)
     deliver = worker._deliver
 
     async def held(row: dispatcher_module.Claimed) -> bool:
-        await release.wait()
+        await gate.acquire()
         return await deliver(row)
 
     monkeypatch.setattr(worker, "_deliver", held)
@@ -452,14 +453,21 @@ async def test_the_next_batch_is_claimed_while_one_goes_out_and_no_further(
             )
             return len(list(rows))
 
+    async def until_claimed(count: int) -> None:
+        for _ in range(500):
+            if await claimed() == count:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # one more claim, if there were one, would be in by now
+        assert await claimed() == count
+
     draining = asyncio.create_task(worker.drain())
-    for _ in range(500):
-        if await claimed() == 4:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)  # a third claim, if there were one, would be in by now
-    assert await claimed() == 4
-    assert double.calls_of("sendMessage") == []
-    release.set()
+    await until_claimed(2)  # both rows of the first batch still to go: nothing claimed ahead
+    gate.release()
+    await until_claimed(3)  # one left to go: the next two are claimed beside it
+    assert [c.status for c in double.calls_of("sendMessage")] == [200]
+    for _ in range(5):
+        gate.release()
     assert await asyncio.wait_for(draining, 10) == 6
-    assert sorted(texts(double, 60_000 + n)[0] for n in range(6)) == [f"Row {n}" for n in range(6)]
+    sent = sorted(texts(double, 60_000 + n)[0] for n in range(6))
+    assert sent == [f"Row {n}" for n in range(6)]
