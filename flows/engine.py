@@ -12,9 +12,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import FlowState
@@ -121,11 +122,7 @@ class FlowEngine:
         return self._show(state, flow, tr, replace=False, notice=intro)
 
     async def open_states(self, session: AsyncSession, telegram_id: int) -> list[FlowState]:
-        result = await session.scalars(
-            select(FlowState)
-            .where(FlowState.telegram_id == telegram_id, FlowState.status.in_(OPEN_STATUSES))
-            .order_by(FlowState.updated_at.desc(), FlowState.id.desc())
-        )
+        result = await session.scalars(_open_states_query(), {"telegram_id": telegram_id})
         return list(result)
 
     async def active_state(self, session: AsyncSession, telegram_id: int) -> FlowState | None:
@@ -605,3 +602,16 @@ def _parse_local_datetime(text: str) -> str | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=None, second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+@cache
+def _open_states_query() -> Select[FlowState]:
+    """Built once: every /prepare and every typed answer reads the open flows."""
+    return (
+        select(FlowState)
+        .where(
+            FlowState.telegram_id == bindparam("telegram_id"),
+            FlowState.status.in_(OPEN_STATUSES),
+        )
+        .order_by(FlowState.updated_at.desc(), FlowState.id.desc())
+    )

@@ -4,8 +4,9 @@ is never the check."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -84,19 +85,27 @@ async def active_consents(
     for a secondary table), SQLite read the whole table of consents' units for each lookup,
     a cost that grew with the number of people."""
     consents = await session.scalars(
+        _active_consents_query(), {"individual_id": individual_id, "now": now}
+    )
+    return list(consents.unique())
+
+
+@cache
+def _active_consents_query() -> Select[Consent]:
+    """Built once: building it for every call cost more CPU than running it."""
+    return (
         select(Consent)
         .outerjoin(consent_units, consent_units.c.consent_id == Consent.id)
         .outerjoin(Unit, Unit.id == consent_units.c.unit_id)
         .where(
-            Consent.individual_id == individual_id,
+            Consent.individual_id == bindparam("individual_id"),
             Consent.withdrawn_at.is_(None),
             Consent.expired_at.is_(None),
-            Consent.valid_until > now,
+            Consent.valid_until > bindparam("now"),
         )
         .options(contains_eager(Consent.units))
         .order_by(Consent.given_at.desc(), Consent.id.desc())
     )
-    return list(consents.unique())
 
 
 async def case_unit_ids(session: AsyncSession, individual_id: int, now: datetime) -> set[int]:
