@@ -87,6 +87,13 @@ RETRY_AFTER_TRIES = 3
 _instances = itertools.count(1)
 
 
+async def _stop(sending: asyncio.Future[int]) -> None:
+    """Cancel a batch on its way out (the process is stopping); its rows wait for their lease."""
+    sending.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+
+
 def _due(rows: type[OutboxMessage], now: datetime) -> ColumnElement[bool]:
     """Pending and due, or claimed by a process whose lease ran out."""
     return or_(
@@ -162,11 +169,15 @@ class Dispatcher:
                 return sent + await going
             try:
                 await nearly_out.wait()
+            except asyncio.CancelledError:
+                await _stop(going)
+                raise
+            if going.done() and going.exception() is not None:
+                return sent + await going  # raises: nothing more is claimed after a failure
+            try:
                 claimed = await self.claim()
             except asyncio.CancelledError:
-                going.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await going
+                await _stop(going)
                 raise
             except Exception:
                 await going  # what was claimed goes out; the error is the next tick's

@@ -471,3 +471,36 @@ async def test_the_next_batch_is_claimed_while_the_last_rows_of_one_go_out(
     assert await asyncio.wait_for(draining, 10) == 6
     sent = sorted(texts(double, 60_000 + n)[0] for n in range(6))
     assert sent == [f"Row {n}" for n in range(6)]
+
+
+async def test_nothing_more_is_claimed_after_a_batch_fails(
+    services: Services,
+    clock: ManualClock,
+    bot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rows of a batch that failed wait for their lease; the next batch, claimed ahead,
+    would wait with them, though the next tick could send it."""
+    async with services.db.transaction() as session:
+        for number in range(6):
+            await outbox.enqueue(
+                session,
+                clock,
+                chat_id=60_000 + number,
+                kind="test",
+                message=f"Row {number}",
+                dedupe_key=f"row:{number}",
+                due_at=clock.now() - timedelta(minutes=1),
+            )
+    monkeypatch.setattr(dispatcher_module, "CLAIM_AHEAD", 1)
+    worker = Dispatcher(services, bot, batch_size=2)
+
+    async def broken(row: dispatcher_module.Claimed) -> bool:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(worker, "_deliver", broken)
+    with pytest.raises(RuntimeError):
+        await worker.drain()
+    async with services.db.transaction() as session:
+        statuses = Counter((await session.scalars(select(OutboxMessage.status))).all())
+    assert statuses == {OutboxStatus.CLAIMED: 2, OutboxStatus.PENDING: 4}
