@@ -22,7 +22,8 @@ from bot.meetings.views import CardSection, card_section, for_staff, staff_card,
 from bot.models import Individual, Staff, Unit
 from bot.models.meetings import Meeting, MeetingStatus, MeetingUnit, Preparation, UnitRequestStatus
 from bot.platform.i18n import N_
-from bot.preparation.service import PREPARED_TYPES, before_times, saved_preparation, unit_id_of
+from bot.preparation.reads import PREPARED_TYPES
+from bot.preparation.service import before_times, saved_preparation, unit_id_of
 from bot.preparation.summary import answer_lines
 from flows import preparation as flow
 from flows.screens import Button, Outcome

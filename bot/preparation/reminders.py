@@ -23,11 +23,11 @@ from bot.platform import events, jobs
 from bot.platform.clock import Clock
 from bot.platform.config import Settings
 from bot.platform.i18n import N_
+from bot.preparation.reads import PREPARED_TYPES
 from bot.preparation.service import (
     EXPLAIN,
     LATER_ACTION,
     OFFER_KIND,
-    PREPARED_TYPES,
     REMINDER_KIND,
     SHARED_KIND,
     START_ACTION,

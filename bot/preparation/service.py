@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat import access, audit
 from bot.meetings import distribution
 from bot.meetings import lifecycle as meetings
-from bot.models import Consent, FlowState, Individual, Staff, StaffMembership, Unit
+from bot.models import Consent, FlowState, Individual, Staff, Unit
 from bot.models.meetings import (
     Meeting,
     MeetingStatus,
@@ -33,6 +32,8 @@ from bot.outbox import queue as outbox
 from bot.people import contacts, units
 from bot.platform.clock import Clock
 from bot.platform.i18n import N_, Translator
+from bot.preparation import reads
+from bot.preparation.reads import PREPARED_TYPES
 from flows import preparation as flow
 
 START_ACTION = "preparation_start"
@@ -47,10 +48,6 @@ EXPLAIN = {
     ),
     MeetingType.SIP_FOLLOWUP: N_("At a SIP follow-up you look together at how your plan is going."),
 }
-
-PREPARED_TYPES = (MeetingType.GFI, MeetingType.SIP, MeetingType.SIP_FOLLOWUP)
-# The statement's side of :func:`can_prepare`; the time is checked on the loaded rows.
-_PREPARABLE = (Meeting.status.in_(meetings.OPEN), Meeting.type.in_(PREPARED_TYPES))
 
 
 SUMMARY_ACTION = "preparation_summary"
@@ -201,7 +198,7 @@ async def persons_meetings(
     session: AsyncSession, telegram_id: int, now: datetime
 ) -> PersonsMeetings:
     """One statement for what three would read: /prepare is the step everyone starts with."""
-    rows = (await session.execute(_persons_meetings_query(), {"telegram_id": telegram_id})).all()
+    rows = (await session.execute(reads.persons_meetings(), {"telegram_id": telegram_id})).all()
     if not rows:
         return PersonsMeetings(None, [], {})
     found = [meeting for _, meeting, _ in rows if meeting is not None]
@@ -233,7 +230,7 @@ def is_upcoming(meeting: Meeting, now: datetime) -> bool:
 async def involved_units(session: AsyncSession, meeting: Meeting) -> list[Unit]:
     """The requesting unit first, then each target unit that has not sent the request back."""
     rows = await session.scalars(
-        _involved_units_query(),
+        reads.involved_units(),
         {"meeting_id": meeting.id, "requester_unit_id": meeting.requester_unit_id},
     )
     found = {u.id: u for u in rows}
@@ -259,53 +256,10 @@ async def _coordinator(
     """The requesting staff member, unless removed, and their units, in one statement."""
     if staff_id is None:
         return None, set()
-    rows = (await session.execute(_coordinator_query(), {"staff_id": staff_id})).all()
+    rows = (await session.execute(reads.coordinator(), {"staff_id": staff_id})).all()
     if not rows:
         return None, set()
     return rows[0][0], {unit_id for _, unit_id in rows if unit_id is not None}
-
-
-# /prepare's reads, built once: building them for every call cost more CPU than running them.
-
-
-@cache
-def _persons_meetings_query() -> Select[Individual, Meeting, Preparation]:
-    return (
-        select(Individual, Meeting, Preparation)
-        .outerjoin(Meeting, and_(Meeting.individual_id == Individual.id, *_PREPARABLE))
-        .outerjoin(Preparation, Preparation.meeting_id == Meeting.id)
-        .where(Individual.telegram_id == bindparam("telegram_id"))
-        .order_by(Meeting.id)
-    )
-
-
-@cache
-def _involved_units_query() -> Select[Unit]:
-    taking_part = and_(
-        MeetingUnit.unit_id == Unit.id,
-        MeetingUnit.meeting_id == bindparam("meeting_id"),
-        MeetingUnit.status != UnitRequestStatus.RETURNED,
-    )
-    return (
-        select(Unit)
-        .outerjoin(MeetingUnit, taking_part)
-        .where(
-            or_(
-                MeetingUnit.meeting_id.is_not(None),
-                Unit.id == bindparam("requester_unit_id", type_=Integer),
-            )
-        )
-        .order_by(MeetingUnit.queued_at, MeetingUnit.unit_id, Unit.id)
-    )
-
-
-@cache
-def _coordinator_query() -> Select[Staff, int]:
-    return (
-        select(Staff, StaffMembership.unit_id)
-        .outerjoin(StaffMembership, StaffMembership.staff_id == Staff.id)
-        .where(Staff.id == bindparam("staff_id"), Staff.removed_at.is_(None))
-    )
 
 
 def case_units(facts: MeetingFacts, consents: Sequence[Consent]) -> list[Unit]:

@@ -13,8 +13,8 @@ from bot.meetings import lifecycle as meetings
 from bot.models import Individual, Staff, Unit
 from bot.models.meetings import Meeting, MeetingUnit, Preparation, UnitRequestStatus
 from bot.platform.i18n import N_
+from bot.preparation.reads import PREPARED_TYPES
 from bot.preparation.service import (
-    PREPARED_TYPES,
     SUMMARY_ACTION,
     kind_label,
     unit_id_of,
