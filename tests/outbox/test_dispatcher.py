@@ -414,16 +414,8 @@ async def test_a_chat_half_taken_by_another_process_at_that_moment_is_left_to_it
     assert texts(double, ANNA) == [f"{ANNA}:0", f"{ANNA}:1"]
 
 
-async def test_the_next_batch_is_claimed_while_the_last_rows_of_one_go_out(
-    services: Services,
-    clock: ManualClock,
-    double: BotApiDouble,
-    bot: Bot,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Claimed only after the batch before it was sent, each batch began with a pause in the
-    pace; claimed as soon as one starts, a process that dies would hold two batches until
-    their lease runs out."""
+async def six_due_rows(services: Services, clock: ManualClock) -> None:
+    """Six rows due a minute ago, each in a chat of its own, for batches of two."""
     async with services.db.transaction() as session:
         for number in range(6):
             await outbox.enqueue(
@@ -435,6 +427,19 @@ async def test_the_next_batch_is_claimed_while_the_last_rows_of_one_go_out(
                 dedupe_key=f"row:{number}",
                 due_at=clock.now() - timedelta(minutes=1),
             )
+
+
+async def test_the_next_batch_is_claimed_while_the_last_rows_of_one_go_out(
+    services: Services,
+    clock: ManualClock,
+    double: BotApiDouble,
+    bot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Claimed only after the batch before it was sent, each batch began with a pause in the
+    pace; claimed as soon as one starts, a process that dies would hold two batches until
+    their lease runs out."""
+    await six_due_rows(services, clock)
     monkeypatch.setattr(dispatcher_module, "CLAIM_AHEAD", 1)
     worker = Dispatcher(services, bot, batch_size=2)
     gate = asyncio.Semaphore(0)
@@ -481,17 +486,7 @@ async def test_nothing_more_is_claimed_after_a_batch_fails(
 ) -> None:
     """The rows of a batch that failed wait for their lease; the next batch, claimed ahead,
     would wait with them, though the next tick could send it."""
-    async with services.db.transaction() as session:
-        for number in range(6):
-            await outbox.enqueue(
-                session,
-                clock,
-                chat_id=60_000 + number,
-                kind="test",
-                message=f"Row {number}",
-                dedupe_key=f"row:{number}",
-                due_at=clock.now() - timedelta(minutes=1),
-            )
+    await six_due_rows(services, clock)
     monkeypatch.setattr(dispatcher_module, "CLAIM_AHEAD", 1)
     worker = Dispatcher(services, bot, batch_size=2)
 
