@@ -61,10 +61,12 @@ def _tune_sqlite(engine: Engine, lock_wait_ms: int) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First, so that the pragmas below wait for a lock as long as the rest does (and not
+        # the driver's own five seconds, which on the bot's connections is the loop's time).
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
